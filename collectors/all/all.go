@@ -1,0 +1,19 @@
+// Package all is the list of every source kind this build knows. A new kind
+// is one package plus one line here.
+package all
+
+import (
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/snapshotfile"
+)
+
+// Registry returns the registry of every source kind.
+func Registry() *collectors.Registry {
+	r, err := collectors.NewRegistry(
+		snapshotfile.Kind,
+	)
+	if err != nil {
+		panic(err) // a duplicate kind is a programming error caught by TestRegistry
+	}
+	return r
+}

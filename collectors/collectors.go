@@ -1,0 +1,135 @@
+// Package collectors defines how facts are collected from a source: the
+// Collector interface, the registry of source kinds, and the runner that
+// collects an environment's sources concurrently into a snapshot.
+//
+// Collectors state facts; they never judge them. Every value a collector
+// returns is normalised and redacted by the runner, so no collector can leak
+// a secret by forgetting to.
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Collector collects the resources of one configured source. It may return
+// resources together with an error: what it saw is kept, and the source is
+// marked failed.
+type Collector interface {
+	Collect(ctx context.Context) ([]snapshot.Resource, error)
+}
+
+// Deps is what the runner gives every collector.
+type Deps struct {
+	// Tokens are the environment's name tokens (prod, production), for
+	// collectors that derive keys from names or paths.
+	Tokens []string
+	// Redactor fingerprints secrets. The runner redacts every attribute by
+	// key and value pattern anyway; collectors use it for facts only they
+	// know are secret (a Terraform attribute marked sensitive).
+	Redactor *snapshot.Redactor
+	// Getenv reads environment variables (DSNs, credentials); tests replace it.
+	Getenv func(string) string
+}
+
+// Kind is one kind of source: "postgres", "aws", "snapshot".
+type Kind struct {
+	// Name is the value of `kind:` in the config.
+	Name string
+	// Summary is one line for --help and docs.
+	Summary string
+	// New validates the source's options (returning config errors with
+	// positions, see config.Source.Decode) and returns its collector. It must
+	// not contact anything: validate runs it offline.
+	New func(src config.Source, deps Deps) (Collector, error)
+}
+
+// Registry is the set of source kinds a build knows.
+type Registry struct {
+	kinds map[string]Kind
+	names []string
+}
+
+// NewRegistry builds a registry; a duplicate or unnamed kind is an error.
+func NewRegistry(kinds ...Kind) (*Registry, error) {
+	r := &Registry{kinds: map[string]Kind{}}
+	for _, k := range kinds {
+		if k.Name == "" || k.New == nil {
+			return nil, fmt.Errorf("collector kind %q: name and constructor are required", k.Name)
+		}
+		if _, dup := r.kinds[k.Name]; dup {
+			return nil, fmt.Errorf("collector kind %q registered twice", k.Name)
+		}
+		r.kinds[k.Name] = k
+		r.names = append(r.names, k.Name)
+	}
+	sort.Strings(r.names)
+	return r, nil
+}
+
+// Names lists the registered kinds in order.
+func (r *Registry) Names() []string { return append([]string(nil), r.names...) }
+
+// Kinds lists the registered kinds in name order.
+func (r *Registry) Kinds() []Kind {
+	out := make([]Kind, len(r.names))
+	for i, n := range r.names {
+		out[i] = r.kinds[n]
+	}
+	return out
+}
+
+// New builds the collector of a source, or returns a config error.
+func (r *Registry) New(src config.Source, deps Deps) (Collector, error) {
+	k, ok := r.kinds[src.Kind]
+	if !ok {
+		return nil, src.Pos.Errorf(src.Field+".kind", "unknown source kind %q (known: %s)", src.Kind, strings.Join(r.names, ", "))
+	}
+	c, err := k.New(src, deps)
+	if err != nil {
+		var ie *snapshot.InputError
+		var ies snapshot.InputErrors
+		if errors.As(err, &ies) || errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, src.Pos.Errorf(src.Field, "%v", err)
+	}
+	return c, nil
+}
+
+// Validate builds every source's collector without running it and returns
+// all config problems found.
+func (r *Registry) Validate(cfg *config.Config, deps Deps) error {
+	var errs snapshot.InputErrors
+	for _, env := range cfg.Environments {
+		d := deps
+		d.Tokens = env.Tokens
+		for _, src := range env.Sources {
+			if _, err := r.New(src, d); err != nil {
+				errs = appendInputErrors(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func appendInputErrors(errs snapshot.InputErrors, err error) snapshot.InputErrors {
+	var many snapshot.InputErrors
+	var one *snapshot.InputError
+	switch {
+	case errors.As(err, &many):
+		return append(errs, many...)
+	case errors.As(err, &one):
+		return append(errs, one)
+	}
+	return append(errs, &snapshot.InputError{Msg: err.Error()})
+}

@@ -1,0 +1,116 @@
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Progress hears about sources as they run. Implementations must be safe for
+// concurrent use.
+type Progress interface {
+	Start(env, source string)
+	Done(env, source string, resources int, took time.Duration, err error)
+}
+
+// SourceError is the failure of one source. The snapshot still records it;
+// callers use it to choose the exit code (bad input versus broken source).
+type SourceError struct {
+	Env, Source, Kind string
+	Err               error
+}
+
+func (e *SourceError) Error() string {
+	return fmt.Sprintf("%s: source %s (%s): %v", e.Env, e.Source, e.Kind, e.Err)
+}
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// Clock returns the current time; injected so that tests are deterministic.
+type Clock func() time.Time
+
+// CollectEnvironment collects every source of env concurrently and returns
+// its snapshot, complete or not, with the errors of the sources that failed.
+func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environment, deps Deps, progress Progress, now Clock) (*snapshot.Snapshot, []*SourceError) {
+	deps.Tokens = env.Tokens
+	snap := &snapshot.Snapshot{Schema: snapshot.SchemaVersion, Environment: env.Name, CollectedAt: now().UTC()}
+	type result struct {
+		status    snapshot.SourceStatus
+		resources []snapshot.Resource
+		err       *SourceError
+	}
+	results := make([]result, len(env.Sources))
+	var wg sync.WaitGroup
+	for i, src := range env.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if progress != nil {
+				progress.Start(env.Name, src.Name)
+			}
+			start := time.Now()
+			res, err := r.collectSource(ctx, src, deps)
+			took := time.Since(start)
+			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds()}
+			var serr *SourceError
+			if err != nil {
+				st.Error = err.Error()
+				serr = &SourceError{Env: env.Name, Source: src.Name, Kind: src.Kind, Err: err}
+			}
+			if progress != nil {
+				progress.Done(env.Name, src.Name, len(res), took, err)
+			}
+			results[i] = result{status: st, resources: res, err: serr}
+		}()
+	}
+	wg.Wait()
+	var errs []*SourceError
+	for _, res := range results {
+		snap.Sources = append(snap.Sources, res.status)
+		snap.Resources = append(snap.Resources, res.resources...)
+		if res.err != nil {
+			errs = append(errs, res.err)
+		}
+	}
+	snap.Sort()
+	return snap, errs
+}
+
+// collectSource runs one collector, turning a panic into an error and
+// normalising and redacting everything it returns.
+func (r *Registry) collectSource(ctx context.Context, src config.Source, deps Deps) (res []snapshot.Resource, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("collector panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	c, err := r.New(src, deps)
+	if err != nil {
+		return nil, err
+	}
+	res, err = c.Collect(ctx)
+	kept := res[:0]
+	for i := range res {
+		rs := res[i]
+		if rs.Source == "" {
+			rs.Source = src.Name
+		}
+		if verr := snapshot.ValidateResource(&rs); verr != nil {
+			if err == nil {
+				err = verr
+			}
+			continue
+		}
+		snapshot.NormalizeAttrs(rs.Attrs)
+		if deps.Redactor != nil {
+			deps.Redactor.RedactResource(&rs)
+		}
+		kept = append(kept, rs)
+	}
+	return kept, err
+}

@@ -1,0 +1,238 @@
+package config
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Pos is where a value starts in the config file.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// Errorf returns an InputError at this position.
+func (p Pos) Errorf(field, format string, args ...any) *snapshot.InputError {
+	return &snapshot.InputError{File: p.File, Line: p.Line, Col: p.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+func posOf(file string, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: file}
+	}
+	return Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// Duration is a time.Duration written as "30s", "2m" or "1h30m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a duration such as 30s")
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("invalid duration %q (want a positive value such as 30s or 2m)", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// strictDecoder decodes YAML nodes into Go values, rejecting unknown keys and
+// collecting every problem with its position instead of stopping at the first.
+type strictDecoder struct {
+	file string
+	errs snapshot.InputErrors
+}
+
+var (
+	posType  = reflect.TypeOf(Pos{})
+	nodeType = reflect.TypeOf(yaml.Node{})
+	unmType  = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+)
+
+func (d *strictDecoder) fail(n *yaml.Node, field, format string, args ...any) {
+	d.errs = append(d.errs, posOf(d.file, n).Errorf(field, format, args...))
+}
+
+// decode fills v (addressable) from n. field is the dotted path for messages.
+func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, field string) {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if v.Type() == nodeType {
+		v.Set(reflect.ValueOf(*n))
+		return
+	}
+	if reflect.PointerTo(v.Type()).Implements(unmType) {
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			d.fail(n, field, "%s", cleanYAMLError(err))
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if n.Tag == "!!null" {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		d.decode(n, p.Elem(), field)
+		v.Set(p)
+	case reflect.Struct:
+		d.decodeStruct(n, v, field)
+	case reflect.Slice:
+		if n.Tag == "!!null" {
+			return
+		}
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, field, "expected a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, c := range n.Content {
+			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", field, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Tag == "!!null" {
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, field, "expected a mapping, got %s", describe(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			if seen[k.Value] {
+				d.fail(k, joinField(field, k.Value), "duplicate key")
+				continue
+			}
+			seen[k.Value] = true
+			e := reflect.New(v.Type().Elem()).Elem()
+			d.decode(val, e, joinField(field, k.Value))
+			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+		}
+		v.Set(m)
+	case reflect.Interface:
+		var x any
+		if err := n.Decode(&x); err != nil {
+			d.fail(n, field, "%s", cleanYAMLError(err))
+			return
+		}
+		if x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
+	default:
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, field, "expected %s, got %s", kindName(v.Kind()), describe(n))
+			return
+		}
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			d.fail(n, field, "expected %s, got %q", kindName(v.Kind()), n.Value)
+		}
+	}
+}
+
+func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
+	t := v.Type()
+	if n.Tag == "!!null" {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, field, "expected a mapping, got %s", describe(n))
+		return
+	}
+	byName := map[string]int{}
+	var known []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Type == posType && f.Name == "Pos" {
+			v.Field(i).Set(reflect.ValueOf(posOf(d.file, n)))
+			continue
+		}
+		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		byName[name] = i
+		known = append(known, name)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		idx, ok := byName[k.Value]
+		if !ok {
+			d.fail(k, joinField(field, k.Value), "unknown field (known: %s)", strings.Join(known, ", "))
+			continue
+		}
+		if seen[k.Value] {
+			d.fail(k, joinField(field, k.Value), "duplicate key")
+			continue
+		}
+		seen[k.Value] = true
+		d.decode(val, v.Field(idx), joinField(field, k.Value))
+	}
+}
+
+func joinField(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an alias"
+}
+
+func kindName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return k.String()
+}
+
+func cleanYAMLError(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "yaml: unmarshal errors:\n")
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, ": "); i > 0 && strings.HasPrefix(s, "line ") {
+		s = s[i+2:]
+	}
+	return s
+}
+
+// target returns the addressable value a pointer points to.
+func target(p any) reflect.Value { return reflect.ValueOf(p).Elem() }

@@ -1,0 +1,244 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+)
+
+var typePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+){2,}$`)
+
+// ReadFile reads and decodes a snapshot file.
+func ReadFile(path string) (*Snapshot, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	return Decode(data, path)
+}
+
+// Decode parses a snapshot document. Every rejection is an *InputError naming
+// the file, the line and column, and the field.
+func Decode(data []byte, file string) (*Snapshot, error) {
+	d := decoder{data: data, file: file, dec: json.NewDecoder(bytes.NewReader(data))}
+	d.dec.UseNumber()
+	d.dec.DisallowUnknownFields()
+	s, err := d.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+type decoder struct {
+	data []byte
+	file string
+	dec  *json.Decoder
+}
+
+func (d *decoder) errAt(off int64, field, msg string) *InputError {
+	// The decoder's offset sits before separators and blanks; point at the value.
+	for off < int64(len(d.data)) {
+		c := d.data[off]
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ':' {
+			break
+		}
+		off++
+	}
+	line, col := LineCol(d.data, off)
+	return &InputError{File: d.file, Line: line, Col: col, Field: field, Msg: msg}
+}
+
+// jsonErr converts an encoding/json error into a positioned InputError.
+func (d *decoder) jsonErr(err error, start int64, field string) *InputError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return d.errAt(syn.Offset-1, field, "invalid JSON: "+syn.Error())
+	case errors.As(err, &typ):
+		f := field
+		if typ.Field != "" {
+			f = joinField(field, typ.Field)
+		}
+		return d.errAt(typ.Offset-1, f, fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return d.errAt(int64(len(d.data)), field, "unexpected end of file")
+	default:
+		var terr *time.ParseError
+		if errors.As(err, &terr) {
+			return d.errAt(start, field, "invalid time (want RFC 3339): "+terr.Value)
+		}
+		// Unknown fields and other decoder errors carry no offset; the start of
+		// the enclosing value is the best position we have.
+		return d.errAt(start, field, trimJSONPrefix(err.Error()))
+	}
+}
+
+func trimJSONPrefix(s string) string {
+	const p = "json: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+func joinField(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+func (d *decoder) delim(want json.Delim, field string) error {
+	off := d.dec.InputOffset()
+	tok, err := d.dec.Token()
+	if err != nil {
+		return d.jsonErr(err, off, field)
+	}
+	if got, ok := tok.(json.Delim); !ok || got != want {
+		kind := "an object"
+		if want == '[' {
+			kind = "an array"
+		}
+		return d.errAt(off, field, fmt.Sprintf("expected %s", kind))
+	}
+	return nil
+}
+
+func (d *decoder) snapshot() (*Snapshot, error) {
+	s := &Snapshot{}
+	if err := d.delim('{', ""); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	schemaOff := int64(0)
+	for d.dec.More() {
+		off := d.dec.InputOffset()
+		tok, err := d.dec.Token()
+		if err != nil {
+			return nil, d.jsonErr(err, off, "")
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return nil, d.errAt(off, key, "duplicate field")
+		}
+		seen[key] = true
+		valOff := d.dec.InputOffset()
+		switch key {
+		case "schema":
+			schemaOff = valOff
+			err = d.dec.Decode(&s.Schema)
+		case "environment":
+			err = d.dec.Decode(&s.Environment)
+		case "collected_at":
+			err = d.dec.Decode(&s.CollectedAt)
+		case "sources":
+			err = d.dec.Decode(&s.Sources)
+		case "resources":
+			if err := d.resources(s); err != nil {
+				return nil, err
+			}
+			continue
+		default:
+			return nil, d.errAt(off, key, "unknown field")
+		}
+		if err != nil {
+			return nil, d.jsonErr(err, valOff, key)
+		}
+	}
+	if err := d.delim('}', ""); err != nil {
+		return nil, err
+	}
+	if off := d.dec.InputOffset(); true {
+		if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, d.errAt(off, "", "unexpected data after the snapshot object")
+		}
+	}
+	if !seen["schema"] {
+		return nil, d.errAt(0, "schema", "missing (this envparity reads schema 1)")
+	}
+	if s.Schema != SchemaVersion {
+		return nil, d.errAt(schemaOff, "schema", fmt.Sprintf("unsupported schema %d (this envparity reads schema %d)", s.Schema, SchemaVersion))
+	}
+	if s.Environment == "" && seen["environment"] {
+		return nil, d.errAt(0, "environment", "must not be empty")
+	}
+	for i := range s.Sources {
+		if s.Sources[i].Name == "" {
+			return nil, d.errAt(0, fmt.Sprintf("sources[%d].name", i), "must not be empty")
+		}
+	}
+	return s, nil
+}
+
+func (d *decoder) resources(s *Snapshot) error {
+	if err := d.delim('[', "resources"); err != nil {
+		return err
+	}
+	for i := 0; d.dec.More(); i++ {
+		off := d.dec.InputOffset()
+		field := fmt.Sprintf("resources[%d]", i)
+		var r Resource
+		if err := d.dec.Decode(&r); err != nil {
+			return d.jsonErr(err, off, field)
+		}
+		if err := validateResource(&r); err != nil {
+			return d.errAt(off, joinField(field, err.field), err.msg)
+		}
+		s.Resources = append(s.Resources, r)
+	}
+	return d.delim(']', "resources")
+}
+
+type fieldErr struct{ field, msg string }
+
+func validateResource(r *Resource) *fieldErr {
+	switch {
+	case r.Type == "":
+		return &fieldErr{"type", "missing"}
+	case !typePattern.MatchString(r.Type):
+		return &fieldErr{"type", fmt.Sprintf("%q is not <provider>.<service>.<kind> in lower snake case", r.Type)}
+	case r.Name == "":
+		return &fieldErr{"name", "missing"}
+	}
+	if r.Attrs == nil {
+		r.Attrs = map[string]any{}
+	}
+	return nil
+}
+
+// ValidateResource checks a resource built in code (by a collector) the same
+// way Decode checks one read from a file.
+func ValidateResource(r *Resource) error {
+	if err := validateResource(r); err != nil {
+		return fmt.Errorf("resource %s %q: %s: %s", r.Type, r.Name, err.field, err.msg)
+	}
+	return nil
+}
+
+// Encode writes the snapshot as indented JSON, sorted so that the same
+// snapshot always gives the same bytes.
+func Encode(w io.Writer, s *Snapshot) error {
+	s.Sort()
+	for i := range s.Resources {
+		if s.Resources[i].Attrs == nil {
+			s.Resources[i].Attrs = map[string]any{}
+		}
+	}
+	if s.Sources == nil {
+		s.Sources = []SourceStatus{}
+	}
+	if s.Resources == nil {
+		s.Resources = []Resource{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}

@@ -1,0 +1,86 @@
+// Package snapshot is envparity's data model: the facts collected from one
+// environment, their JSON file format and schema version, value
+// normalisation and comparison, and the redaction of secrets.
+package snapshot
+
+import (
+	"sort"
+	"time"
+)
+
+// SchemaVersion is the version of the snapshot file format this build reads and writes.
+const SchemaVersion = 1
+
+// Snapshot is everything collected from one environment at one time.
+type Snapshot struct {
+	Schema      int            `json:"schema"`
+	Environment string         `json:"environment"`
+	CollectedAt time.Time      `json:"collected_at"`
+	Sources     []SourceStatus `json:"sources"`
+	Resources   []Resource     `json:"resources"`
+}
+
+// SourceStatus records how collecting one source went. A failed source is
+// data: the snapshot is incomplete and comparisons against it fail closed.
+type SourceStatus struct {
+	Name       string `json:"name"`
+	Kind       string `json:"kind"`
+	OK         bool   `json:"ok"`
+	Resources  int    `json:"resources"`
+	DurationMS int64  `json:"duration_ms"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Resource is one thing in an environment: a database, a queue, a config file.
+type Resource struct {
+	// Type is <provider>.<service>.<kind> in lower snake case.
+	Type string `json:"type"`
+	// Name is the resource's own name in its environment.
+	Name string `json:"name"`
+	// ID is the provider's identity, kept for humans and links.
+	ID string `json:"id,omitempty"`
+	// Key is an environment-independent identity, set only by collectors that know one.
+	Key string `json:"key,omitempty"`
+	// Source is the name of the source that produced the resource.
+	Source string `json:"source,omitempty"`
+	// Tags are the provider's tags or labels.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Attrs are the facts, as JSON-native values (see Normalize).
+	Attrs map[string]any `json:"attrs"`
+}
+
+// Complete reports whether every source of the snapshot was collected.
+func (s *Snapshot) Complete() bool {
+	for _, src := range s.Sources {
+		if !src.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// FailedSources returns the sources that could not be collected.
+func (s *Snapshot) FailedSources() []SourceStatus {
+	var failed []SourceStatus
+	for _, src := range s.Sources {
+		if !src.OK {
+			failed = append(failed, src)
+		}
+	}
+	return failed
+}
+
+// Sort orders sources and resources so that encoding is deterministic.
+func (s *Snapshot) Sort() {
+	sort.SliceStable(s.Sources, func(i, j int) bool { return s.Sources[i].Name < s.Sources[j].Name })
+	sort.SliceStable(s.Resources, func(i, j int) bool {
+		a, b := &s.Resources[i], &s.Resources[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+}

@@ -1,0 +1,237 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+)
+
+// Attribute values are JSON-native after Normalize: nil, bool, string,
+// json.Number, []any and map[string]any. Snapshots read from files are in
+// this form already; collectors' Go values are normalised once at collection
+// time, so a live audit and an audit of written snapshots compare the same values.
+
+// Normalize converts a Go value into its JSON-native form.
+func Normalize(v any) any {
+	switch x := v.(type) {
+	case nil, bool, string, json.Number:
+		return x
+	case int:
+		return json.Number(strconv.FormatInt(int64(x), 10))
+	case int8, int16, int32, int64:
+		return json.Number(strconv.FormatInt(reflect.ValueOf(x).Int(), 10))
+	case uint, uint8, uint16, uint32, uint64:
+		return json.Number(strconv.FormatUint(reflect.ValueOf(x).Uint(), 10))
+	case float32:
+		return normalizeFloat(float64(x))
+	case float64:
+		return normalizeFloat(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = Normalize(e)
+		}
+		return out
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Normalize(e)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = e
+		}
+		return out
+	}
+	// Anything else (pointers, typed slices, structs) goes through JSON once.
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return string(data)
+	}
+	return out
+}
+
+func normalizeFloat(f float64) any {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
+// NormalizeAttrs normalises every value of an attribute map in place.
+func NormalizeAttrs(attrs map[string]any) {
+	for k, v := range attrs {
+		attrs[k] = Normalize(v)
+	}
+}
+
+// Number returns v as a float64 when it is numeric.
+func Number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// Equal compares two attribute values type-aware: the number 1 equals 1.0,
+// but the string "15.4" never equals the number 15.4.
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			yv, ok := y[k]
+			if !ok || !Equal(xv, yv) {
+				return false
+			}
+		}
+		return true
+	}
+	if xn, ok := a.(json.Number); ok {
+		if yn, ok := b.(json.Number); ok {
+			if xn == yn {
+				return true
+			}
+			// Integers compare exactly; anything else as floats.
+			xi, errx := xn.Int64()
+			yi, erry := yn.Int64()
+			if errx == nil && erry == nil {
+				return xi == yi
+			}
+		}
+	}
+	xf, okx := Number(a)
+	yf, oky := Number(b)
+	if okx && oky {
+		return xf == yf
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// KindOf names the JSON kind of a value, for messages.
+func KindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "map"
+	}
+	if _, ok := Number(v); ok {
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Truthy reports whether a value counts as present for presence checks:
+// false, zero, the empty string, empty lists and maps and null do not.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	if f, ok := Number(v); ok {
+		return f != 0
+	}
+	return true
+}
+
+// Format renders a value compactly for tables and messages.
+func Format(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		// Quote only strings that would read as another kind, so "15.4" and 15.4 stay distinguishable.
+		if x == "" || x == "null" || x == "true" || x == "false" || json.Valid([]byte(x)) {
+			return strconv.Quote(x)
+		}
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}
+
+// SortedKeys returns a map's keys in order.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
