@@ -1,0 +1,57 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/envparity/envparity/rules"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// JSON renders the stable JSON report (README § JSON report). It is also the
+// history format: ReadReport reads it back as a baseline.
+type JSON struct{}
+
+var _ Reporter = (*JSON)(nil)
+
+// Render writes the report as indented JSON with sorted keys.
+func (*JSON) Render(w io.Writer, r *rules.Report, _ Options) error {
+	out := *r
+	if out.Findings == nil {
+		out.Findings = []rules.Finding{}
+	}
+	if out.Sources == nil {
+		out.Sources = []rules.SourceReport{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(&out)
+}
+
+// ReadReport reads a JSON report written by the json format.
+func ReadReport(path string) (*rules.Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var r rules.Report
+	if err := dec.Decode(&r); err != nil {
+		line, col := 0, 0
+		if se, ok := err.(*json.SyntaxError); ok {
+			line, col = snapshot.LineCol(data, se.Offset)
+		} else if te, ok := err.(*json.UnmarshalTypeError); ok {
+			line, col = snapshot.LineCol(data, te.Offset)
+		}
+		return nil, &snapshot.InputError{File: path, Line: line, Col: col, Msg: "not an envparity JSON report: " + err.Error()}
+	}
+	if r.Schema != rules.ReportSchema {
+		return nil, &snapshot.InputError{File: path, Field: "schema", Msg: fmt.Sprintf("unsupported report schema %d (this envparity reads %d)", r.Schema, rules.ReportSchema)}
+	}
+	return &r, nil
+}

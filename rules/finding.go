@@ -1,0 +1,175 @@
+package rules
+
+import (
+	"sort"
+)
+
+// Severity is how much a finding matters: error, warning or info.
+type Severity string
+
+// The severities, from most to least severe.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case Error:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// AtLeast reports whether s is at least as severe as min.
+func (s Severity) AtLeast(min Severity) bool { return s.Rank() >= min.Rank() && min.Rank() > 0 }
+
+// Finding is one judged difference: what differs, both values, why it
+// matters and how to fix it.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	Type     string   `json:"type"`
+	Key      string   `json:"key"`
+	// Path is the attribute path; empty when the resource as a whole is
+	// present in one environment only.
+	Path string `json:"path"`
+	// Values per environment; an environment where the resource or
+	// attribute is absent has no entry.
+	Values map[string]any `json:"values"`
+	// Names are the resource's own names per environment.
+	Names   map[string]string `json:"names,omitempty"`
+	Title   string            `json:"title"`
+	Message string            `json:"message"`
+	Why     string            `json:"why"`
+	Remedy  string            `json:"remedy"`
+	// Waived is set while an active waiver accepts the finding.
+	Waived *WaiverInfo `json:"waived"`
+	// ExpiredWaiver is set when a waiver matched but has expired: the
+	// finding counts again, and says so.
+	ExpiredWaiver *WaiverInfo `json:"expired_waiver,omitempty"`
+	// Status is new, open or resolved relative to a baseline; empty without one.
+	Status string `json:"status,omitempty"`
+	// FirstSeen is the date (YYYY-MM-DD) the finding was first reported,
+	// carried forward from the baseline; empty without one.
+	FirstSeen string `json:"first_seen,omitempty"`
+}
+
+// WaiverInfo is the waiver that applies to a finding.
+type WaiverInfo struct {
+	Reason  string `json:"reason"`
+	Owner   string `json:"owner"`
+	Expires string `json:"expires"`
+}
+
+// ID identifies a finding across runs: rule, type, key, path and the
+// environments whose values it compares.
+func (f *Finding) ID() string {
+	envs := make([]string, 0, len(f.Values))
+	for e := range f.Values {
+		envs = append(envs, e)
+	}
+	for e := range f.Names {
+		if _, ok := f.Values[e]; !ok {
+			envs = append(envs, e)
+		}
+	}
+	sort.Strings(envs)
+	id := f.Rule + "|" + f.Type + "|" + f.Key + "|" + f.Path
+	for _, e := range envs {
+		id += "|" + e
+	}
+	return id
+}
+
+// Counts returns the summary of a list of findings: unwaived findings by
+// severity, and waived ones apart.
+func Counts(findings []Finding) Summary {
+	var s Summary
+	for i := range findings {
+		f := &findings[i]
+		if f.Status == "resolved" {
+			continue
+		}
+		switch {
+		case f.Waived != nil:
+			s.Waived++
+		case f.Severity == Error:
+			s.Error++
+		case f.Severity == Warning:
+			s.Warning++
+		default:
+			s.Info++
+		}
+	}
+	return s
+}
+
+// Summary counts findings.
+type Summary struct {
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+	Info    int `json:"info"`
+	Waived  int `json:"waived"`
+}
+
+// SourceReport is how collecting one source went, as reported.
+type SourceReport struct {
+	Environment string `json:"environment"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	OK          bool   `json:"ok"`
+	Resources   int    `json:"resources"`
+	Error       string `json:"error"`
+}
+
+// Report is the outcome of an audit: what was collected, and the findings.
+// It is also the history format read back as a baseline.
+type Report struct {
+	Schema       int            `json:"schema"`
+	GeneratedAt  string         `json:"generated_at,omitempty"`
+	Reference    string         `json:"reference"`
+	Environments []string       `json:"environments"`
+	Sources      []SourceReport `json:"sources"`
+	// Complete is false when a source failed: what it would have shown is unknown.
+	Complete bool      `json:"complete"`
+	Findings []Finding `json:"findings"`
+	// Resolved lists findings of the baseline that are gone.
+	Resolved []Finding `json:"resolved,omitempty"`
+	Summary  Summary   `json:"summary"`
+	// Notes are facts about the run a reader must know (fingerprints not
+	// comparable across files, resources not compared because a source failed).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// ReportSchema is the version of the JSON report format.
+const ReportSchema = 1
+
+// SortFindings orders findings deterministically: severity, type, key, path, rule.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.ID() < b.ID()
+	})
+}
