@@ -73,9 +73,9 @@ func renderRows(w io.Writer, header []string, fs []rules.Finding, ref string, ot
 	)
 	t.Header(toAny(header)...)
 	for _, f := range fs {
-		row := []string{string(f.Severity), f.Rule, f.Type + " " + f.Key, f.Path, cell(f, ref)}
+		row := []string{string(f.Severity), f.Rule, f.Type + " " + f.Key, f.Path, cell(f, ref, ref)}
 		for _, e := range others {
-			row = append(row, cell(f, e))
+			row = append(row, cell(f, ref, e))
 		}
 		if err := t.Append(row); err != nil {
 			return err
@@ -92,9 +92,9 @@ func toAny(ss []string) []any {
 	return out
 }
 
-// cell shows an environment's value, or "(absent)" when the finding
-// involves the environment but it has no value, or "" when not involved.
-func cell(f rules.Finding, env string) string {
+// cell shows an environment's value; "(absent)" when the finding compares
+// that environment but it has no value there; "" when it is not involved.
+func cell(f rules.Finding, ref, env string) string {
 	if v, ok := f.Values[env]; ok {
 		s := snapshot.Format(v)
 		if len(s) > 60 {
@@ -102,24 +102,10 @@ func cell(f rules.Finding, env string) string {
 		}
 		return s
 	}
-	if _, ok := f.Names[env]; ok || f.Path == "" || len(f.Values) > 0 {
-		if involved(f, env) {
-			return "(absent)"
-		}
+	if env == ref || env == f.Environment {
+		return "(absent)"
 	}
 	return ""
-}
-
-func involved(f rules.Finding, env string) bool {
-	if _, ok := f.Names[env]; ok {
-		return true
-	}
-	if _, ok := f.Values[env]; ok {
-		return true
-	}
-	// A finding compares the reference with one other environment; the
-	// absent side is whichever of the two has no entry.
-	return len(f.Names) < 2
 }
 
 func otherEnvs(r *rules.Report) []string {

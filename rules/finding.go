@@ -1,8 +1,6 @@
 package rules
 
-import (
-	"sort"
-)
+import "sort"
 
 // Severity is how much a finding matters: error, warning or info.
 type Severity string
@@ -37,6 +35,8 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Type     string   `json:"type"`
 	Key      string   `json:"key"`
+	// Environment is the environment compared with the reference.
+	Environment string `json:"environment"`
 	// Path is the attribute path; empty when the resource as a whole is
 	// present in one environment only.
 	Path string `json:"path"`
@@ -71,21 +71,7 @@ type WaiverInfo struct {
 // ID identifies a finding across runs: rule, type, key, path and the
 // environments whose values it compares.
 func (f *Finding) ID() string {
-	envs := make([]string, 0, len(f.Values))
-	for e := range f.Values {
-		envs = append(envs, e)
-	}
-	for e := range f.Names {
-		if _, ok := f.Values[e]; !ok {
-			envs = append(envs, e)
-		}
-	}
-	sort.Strings(envs)
-	id := f.Rule + "|" + f.Type + "|" + f.Key + "|" + f.Path
-	for _, e := range envs {
-		id += "|" + e
-	}
-	return id
+	return f.Rule + "|" + f.Type + "|" + f.Key + "|" + f.Path + "|" + f.Environment
 }
 
 // Counts returns the summary of a list of findings: unwaived findings by
