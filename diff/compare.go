@@ -1,0 +1,244 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Kind says how an attribute or resource differs, seen from the reference.
+type Kind string
+
+// The change kinds.
+const (
+	// Added: present in the other environment only.
+	Added Kind = "added"
+	// Removed: present in the reference only.
+	Removed Kind = "removed"
+	// Changed: present in both with different values.
+	Changed Kind = "changed"
+)
+
+// Pair is the same resource in the reference and in one other environment.
+// Either side is nil when the resource exists in one environment only.
+type Pair struct {
+	Type, Key string
+	// Env is the other environment.
+	Env   string
+	Ref   *snapshot.Resource
+	Other *snapshot.Resource
+}
+
+// Change is one difference within a pair. Path is empty when the resource
+// as a whole is present on one side only.
+type Change struct {
+	Pair *Pair
+	Path string
+	Kind Kind
+	// Ref and Other are the values; nil on the side where Kind says absent.
+	Ref, Other any
+}
+
+// NotCompared is a resource whose partner cannot be judged missing because
+// the environment it would be in had a source that failed.
+type NotCompared struct {
+	Type, Key string
+	// Env is the environment where the partner is absent.
+	Env string
+	// Present is the environment holding the resource.
+	Present string
+	Name    string
+}
+
+// Result is the outcome of comparing environments against the reference.
+type Result struct {
+	Reference    string
+	Environments []string // reference first, then the others in name order
+	Snapshots    map[string]*snapshot.Snapshot
+	// Pairs are sorted by type, key and environment.
+	Pairs []*Pair
+	// Changes are sorted by pair order, then path.
+	Changes []Change
+	// Matching explains how every resource's key was derived, when asked.
+	Matching    []KeyInfo
+	NotCompared []NotCompared
+}
+
+// Options configure Compare.
+type Options struct {
+	Match MatchOptions
+	// ExplainMatching records how every key was derived in Result.Matching.
+	ExplainMatching bool
+}
+
+// Compare pairs every environment's resources with the reference's and walks
+// each pair's attributes.
+func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options) (*Result, error) {
+	ref, ok := snaps[reference]
+	if !ok {
+		return nil, fmt.Errorf("reference environment %q has no snapshot", reference)
+	}
+	res := &Result{Reference: reference, Environments: []string{reference}, Snapshots: snaps}
+	for env := range snaps {
+		if env != reference {
+			res.Environments = append(res.Environments, env)
+		}
+	}
+	sort.Strings(res.Environments[1:])
+	var infos *[]KeyInfo
+	if opts.ExplainMatching {
+		infos = &res.Matching
+	}
+	refIdx := indexEnv(reference, ref, &opts.Match, infos)
+	for _, env := range res.Environments[1:] {
+		other := snaps[env]
+		otherIdx := indexEnv(env, other, &opts.Match, infos)
+		res.compareEnv(env, ref, other, refIdx, otherIdx)
+	}
+	sort.SliceStable(res.Pairs, func(i, j int) bool {
+		a, b := res.Pairs[i], res.Pairs[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Env < b.Env
+	})
+	order := make(map[*Pair]int, len(res.Pairs))
+	for i, p := range res.Pairs {
+		order[p] = i
+	}
+	sort.SliceStable(res.Changes, func(i, j int) bool {
+		a, b := res.Changes[i], res.Changes[j]
+		if a.Pair != b.Pair {
+			return order[a.Pair] < order[b.Pair]
+		}
+		return a.Path < b.Path
+	})
+	sort.Slice(res.NotCompared, func(i, j int) bool {
+		a, b := res.NotCompared[i], res.NotCompared[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Env < b.Env
+	})
+	if infos != nil {
+		sortKeyInfos(res.Matching)
+	}
+	return res, nil
+}
+
+func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource) {
+	refBlind, otherBlind := !ref.Complete(), !other.Complete()
+	for tk, r := range refIdx {
+		p := &Pair{Type: tk.typ, Key: tk.key, Env: env, Ref: r, Other: otherIdx[tk]}
+		if p.Other == nil && otherBlind {
+			// The other side's source failed: nothing can be said about what it lacks.
+			res.NotCompared = append(res.NotCompared, NotCompared{Type: tk.typ, Key: tk.key, Env: env, Present: res.Reference, Name: r.Name})
+			continue
+		}
+		res.Pairs = append(res.Pairs, p)
+		if p.Other == nil {
+			res.Changes = append(res.Changes, Change{Pair: p, Kind: Removed, Ref: r.Name})
+			continue
+		}
+		res.walk(p, "", r.Attrs, p.Other.Attrs)
+	}
+	for tk, o := range otherIdx {
+		if _, ok := refIdx[tk]; ok {
+			continue
+		}
+		if refBlind {
+			res.NotCompared = append(res.NotCompared, NotCompared{Type: tk.typ, Key: tk.key, Env: res.Reference, Present: env, Name: o.Name})
+			continue
+		}
+		p := &Pair{Type: tk.typ, Key: tk.key, Env: env, Other: o}
+		res.Pairs = append(res.Pairs, p)
+		res.Changes = append(res.Changes, Change{Pair: p, Kind: Added, Other: o.Name})
+	}
+}
+
+// walk compares two attribute maps, recursing into nested maps so that a
+// path names the deepest differing key; anything else compares as a whole.
+func (res *Result) walk(p *Pair, prefix string, a, b map[string]any) {
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok {
+			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Removed, Ref: av})
+			continue
+		}
+		am, aIsMap := av.(map[string]any)
+		bm, bIsMap := bv.(map[string]any)
+		if aIsMap && bIsMap {
+			res.walk(p, join(prefix, k), am, bm)
+			continue
+		}
+		if !snapshot.Equal(av, bv) {
+			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Changed, Ref: av, Other: bv})
+		}
+	}
+	for k, bv := range b {
+		if _, ok := a[k]; !ok {
+			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Added, Other: bv})
+		}
+	}
+}
+
+func join(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// Lookup returns the value at a dotted path in attrs, following nested maps.
+// Keys that themselves contain dots are found too.
+func Lookup(attrs map[string]any, path string) (any, bool) {
+	if v, ok := attrs[path]; ok {
+		return v, true
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] != '.' {
+			continue
+		}
+		if m, ok := attrs[path[:i]].(map[string]any); ok {
+			if v, ok := Lookup(m, path[i+1:]); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// SameLeaves calls fn for every attribute path whose value is present and
+// equal on both sides of a pair, for rules that judge equality as drift
+// (shared credentials).
+func SameLeaves(p *Pair, fn func(path string, v any)) {
+	if p.Ref == nil || p.Other == nil {
+		return
+	}
+	sameLeaves("", p.Ref.Attrs, p.Other.Attrs, fn)
+}
+
+func sameLeaves(prefix string, a, b map[string]any, fn func(string, any)) {
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok {
+			continue
+		}
+		am, aIsMap := av.(map[string]any)
+		bm, bIsMap := bv.(map[string]any)
+		if aIsMap && bIsMap {
+			sameLeaves(join(prefix, k), am, bm, fn)
+			continue
+		}
+		if snapshot.Equal(av, bv) {
+			fn(join(prefix, k), av)
+		}
+	}
+}
