@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +14,20 @@ import (
 
 // RedactedPrefix starts every fingerprint that replaces a secret value.
 const RedactedPrefix = "redacted:hmac-sha256:"
+
+// LivePrefix starts the fingerprint of a value that looks like a live
+// credential on its own (sk_live_…, AKIA…, xoxb-…, a PEM private key): the
+// fact "this environment holds a live credential" survives redaction, so a
+// rule can judge it (rules/pack/secrets.yaml).
+const LivePrefix = RedactedPrefix + "live:"
+
+// SecretsAttr is the attribute RedactResource adds to every resource that
+// holds a secret: a map from the secret's attribute path (dotted, list
+// elements as name[i], tags as tags.<key>) to its fingerprint. It gives the
+// secret rules one place to look whatever the collector, so "staging shares
+// production's SMTP password" is judged by the same rule for a .env file, a
+// Terraform state or an AWS task definition.
+const SecretsAttr = "secret_fingerprints"
 
 // Redactor replaces secret values by keyed fingerprints, so that equality
 // across environments can still be checked ("staging uses production's SMTP
@@ -37,15 +52,28 @@ func NewRedactor(key []byte) *Redactor {
 	return &Redactor{key: k, Ephemeral: true}
 }
 
-// Fingerprint returns the keyed fingerprint of a secret value.
+// Fingerprint returns the keyed fingerprint of a secret value. A value that
+// looks like a live credential gets the LivePrefix.
 func (r *Redactor) Fingerprint(value string) string {
 	mac := hmac.New(sha256.New, r.key)
 	mac.Write([]byte(value))
-	return RedactedPrefix + hex.EncodeToString(mac.Sum(nil))[:32]
+	prefix := RedactedPrefix
+	if IsLiveCredential(value) {
+		prefix = LivePrefix
+	}
+	return prefix + hex.EncodeToString(mac.Sum(nil))[:32]
 }
 
 // IsFingerprint reports whether s is a fingerprint made by a Redactor.
 func IsFingerprint(s string) bool { return strings.HasPrefix(s, RedactedPrefix) }
+
+// IsLiveFingerprint reports whether s is the fingerprint of a value that
+// looked like a live credential.
+func IsLiveFingerprint(s string) bool { return strings.HasPrefix(s, LivePrefix) }
+
+// fingerprintPattern finds fingerprints inside longer strings (the password
+// of a URL).
+var fingerprintPattern = regexp.MustCompile(`redacted:hmac-sha256:(?:live:)?[0-9a-f]{32}`)
 
 // secretWords are name tokens that mark a value as secret wherever they appear.
 var secretWords = map[string]bool{
@@ -53,6 +81,7 @@ var secretWords = map[string]bool{
 	"secret": true, "secrets": true, "token": true, "tokens": true, "credential": true,
 	"credentials": true, "private": true, "dsn": true, "apikey": true, "auth": true,
 	"authorization": true, "cookie": true, "signature": true, "salt": true, "otp": true,
+	"pat": true, "bearer": true, "jwt": true, "connectionstring": true, "webhook": true,
 }
 
 // publicKeyWords precede "key" in names that are identifiers, not secrets.
@@ -61,14 +90,19 @@ var publicKeyWords = map[string]bool{
 	"range": true, "public": true, "cache": true, "idempotency": true, "routing": true,
 	"shard": true, "unique": true, "kms": true, "ssh": true, "object": true, "s3": true,
 	"lookup": true, "map": true, "group": true, "dedup": true, "deduplication": true,
+	"pair": true, "license": true, "composite": true, "index": true, "row": true,
 }
 
 // IsSecretKey reports whether an attribute or config key names a secret:
-// SMTP_PASSWORD, apiKey, db.dsn, stripe_secret_key, client-secret.
+// SMTP_PASSWORD, apiKey, db.dsn, stripe_secret_key, client-secret,
+// DATABASE_CONNECTION_STRING.
 func IsSecretKey(name string) bool {
 	tokens := nameTokens(name)
 	for i, t := range tokens {
 		if secretWords[t] {
+			return true
+		}
+		if t == "connection" && i+1 < len(tokens) && tokens[i+1] == "string" {
 			return true
 		}
 		if t == "key" || t == "keys" {
@@ -109,32 +143,117 @@ func nameTokens(name string) []string {
 	return tokens
 }
 
-// liveSecretPattern matches values that are credentials whatever their key:
-// provider key prefixes and PEM private keys.
-var liveSecretPattern = regexp.MustCompile(`^(sk_live_|rk_live_|pk_live_|sk_test_|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|xox[abposr]-|ghp_|gho_|ghs_|github_pat_|glpat-|SG\.[A-Za-z0-9_-]{10,}\.|AIza[0-9A-Za-z_-]{20})|-----BEGIN [A-Z ]*PRIVATE KEY-----`)
+// liveCredentialPattern matches well-known prefixes of live credentials and
+// PEM private keys anywhere in a value (a word boundary before the prefix).
+var liveCredentialPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,}|whsec_[0-9A-Za-z]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[0-9A-Za-z-]{8,}|xapp-[0-9A-Za-z-]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|github_pat_[0-9A-Za-z_]{20,}|glpat-[0-9A-Za-z_-]{16,}|SG\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|AIza[0-9A-Za-z_-]{30,}|sk-(?:proj-|ant-)?[0-9A-Za-z_-]{20,}|npm_[0-9A-Za-z]{30,}|pypi-[0-9A-Za-z_-]{30,}|hooks\.slack\.com/services/[0-9A-Za-z/]{10,})|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`)
 
-// IsSecretValue reports whether a value looks like a live credential on its own.
-func IsSecretValue(v string) bool { return liveSecretPattern.MatchString(strings.TrimSpace(v)) }
+// otherSecretPattern matches credentials that are secret but not live
+// (test-mode keys): they are redacted, not flagged.
+var otherSecretPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:sk_test_[0-9A-Za-z]{8,}|rk_test_[0-9A-Za-z]{8,}|sk_live_|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|xox[abposr]-|ghp_|gho_|ghs_|github_pat_|glpat-|SG\.[A-Za-z0-9_-]{10,}\.|AIza[0-9A-Za-z_-]{20})`)
+
+// IsLiveCredential reports whether a value contains something that looks
+// like a live credential: a provider key prefix of a production key (sk_live_,
+// AKIA, xoxb-, ghp_, …) or a PEM private key.
+func IsLiveCredential(v string) bool { return liveCredentialPattern.MatchString(v) }
+
+// IsSecretValue reports whether a value looks like a credential on its own,
+// live or test-mode, whatever key it is stored under.
+func IsSecretValue(v string) bool {
+	return IsLiveCredential(v) || otherSecretPattern.MatchString(v)
+}
+
+// embeddedAssignment finds "name: value" and "name=value" lines inside a
+// multi-line value (a properties or .env blob kept in one string).
+var embeddedAssignment = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]+)["']?[ \t]*[:=][ \t]*["']?[^\s"']`)
+
+func hasEmbeddedSecret(v string) bool {
+	if !strings.ContainsAny(v, "=:") {
+		return false
+	}
+	for _, m := range embeddedAssignment.FindAllStringSubmatch(v, -1) {
+		if IsSecretKey(m[1]) {
+			return true
+		}
+	}
+	return false
+}
 
 // RedactString returns value with secrets replaced: the whole value when the
-// key is secret-like or the value looks like a credential, only the password
-// of a URL with userinfo otherwise. The bool reports whether anything changed.
+// key is secret-like, the value contains a credential or a multi-line value
+// assigns a secret-like name; only the password (or a secret query
+// parameter) of a URL otherwise. The bool reports whether anything changed.
 func (r *Redactor) RedactString(key, value string) (string, bool) {
 	if value == "" || IsFingerprint(value) {
 		return value, false
 	}
-	if IsSecretKey(key) || IsSecretValue(value) {
+	if IsSecretKey(key) || IsSecretValue(value) || hasEmbeddedSecret(value) {
 		return r.Fingerprint(value), true
 	}
-	if strings.Contains(value, "://") && strings.Contains(value, "@") {
-		if u, err := url.Parse(strings.TrimSpace(value)); err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok && pw != "" {
-				u.User = url.UserPassword(u.User.Username(), r.Fingerprint(pw))
-				return u.String(), true
-			}
+	if strings.Contains(value, "://") {
+		if out, ok := r.redactURL(value); ok {
+			return out, true
 		}
 	}
 	return value, false
+}
+
+// redactURL replaces the password of a URL with userinfo and the values of
+// secret-like query parameters. It edits the text rather than re-encoding
+// the URL, so fingerprints stay readable and redaction is idempotent.
+func (r *Redactor) redactURL(value string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(value))
+	if err != nil || u.Host == "" {
+		if strings.Contains(value, "@") {
+			// Unparseable but may hold userinfo: keep nothing of it.
+			return r.Fingerprint(value), true
+		}
+		return value, false
+	}
+	out := value
+	changed := false
+	if u.User != nil {
+		i := strings.Index(out, "://") + 3
+		end := len(out)
+		if j := strings.IndexAny(out[i:], "/?#"); j >= 0 {
+			end = i + j
+		}
+		if at := strings.LastIndex(out[i:end], "@"); at >= 0 {
+			userinfo := out[i : i+at]
+			name, pw, hasPW := strings.Cut(userinfo, ":")
+			switch {
+			case IsFingerprint(userinfo):
+			case hasPW && pw != "" && !IsFingerprint(pw):
+				out = out[:i] + name + ":" + r.Fingerprint(pw) + out[i+at:]
+				changed = true
+			case !hasPW && len(name) >= 16 && !IsFingerprint(name):
+				// A long user name with no password is a token used as user (https://TOKEN@host).
+				out = out[:i] + r.Fingerprint(name) + out[i+at:]
+				changed = true
+			}
+		}
+	}
+	if q := strings.IndexByte(out, '?'); q >= 0 {
+		rest := out[q+1:]
+		frag := ""
+		if h := strings.IndexByte(rest, '#'); h >= 0 {
+			rest, frag = rest[:h], rest[h:]
+		}
+		parts := strings.Split(rest, "&")
+		for i, part := range parts {
+			k, v, ok := strings.Cut(part, "=")
+			name, err := url.QueryUnescape(k)
+			if !ok || v == "" || err != nil || !IsSecretKey(name) || IsFingerprint(v) {
+				continue
+			}
+			parts[i] = k + "=" + r.Fingerprint(v)
+			changed = true
+		}
+		out = out[:q+1] + strings.Join(parts, "&") + frag
+	}
+	if !changed {
+		return value, false
+	}
+	return out, true
 }
 
 // RedactValue walks a JSON-native value and redacts every secret in it; key is
@@ -163,12 +282,69 @@ func (r *Redactor) RedactValue(key string, v any) any {
 	return v
 }
 
-// RedactResource redacts a resource's attributes and tags in place.
+// RedactResource redacts a resource's attributes and tags in place, then
+// records every fingerprint it holds under SecretsAttr (see there); a
+// resource without secrets gets no such attribute.
 func (r *Redactor) RedactResource(res *Resource) {
+	delete(res.Attrs, SecretsAttr)
 	for k, v := range res.Attrs {
 		res.Attrs[k] = r.RedactValue(k, v)
 	}
 	for k, v := range res.Tags {
 		res.Tags[k], _ = r.RedactString(k, v)
 	}
+	found := map[string]any{}
+	for k, v := range res.Attrs {
+		collectFingerprints(k, v, found)
+	}
+	for k, v := range res.Tags {
+		collectFingerprints("tags."+k, v, found)
+	}
+	if len(found) > 0 {
+		if res.Attrs == nil {
+			res.Attrs = map[string]any{}
+		}
+		res.Attrs[SecretsAttr] = found
+	}
+}
+
+// Fingerprints returns the fingerprints held in attrs, by dotted path, the
+// way RedactResource records them under SecretsAttr.
+func Fingerprints(attrs map[string]any) map[string]string {
+	found := map[string]any{}
+	for k, v := range attrs {
+		if k != SecretsAttr {
+			collectFingerprints(k, v, found)
+		}
+	}
+	out := make(map[string]string, len(found))
+	for k, v := range found {
+		out[k] = v.(string)
+	}
+	return out
+}
+
+func collectFingerprints(path string, v any, found map[string]any) {
+	switch x := v.(type) {
+	case string:
+		if fp := fingerprintPattern.FindString(x); fp != "" {
+			found[path] = fp
+		}
+	case map[string]any:
+		for k, e := range x {
+			collectFingerprints(path+"."+k, e, found)
+		}
+	case []any:
+		for i, e := range x {
+			collectFingerprints(fmt.Sprintf("%s[%d]", path, i), e, found)
+		}
+	}
+}
+
+// KeyID identifies the redaction key without revealing it: snapshots
+// fingerprinted with different keys have different IDs.
+func (r *Redactor) KeyID() string {
+	mac := hmac.New(sha256.New, r.key)
+	mac.Write([]byte("envparity redaction key id"))
+	return hex.EncodeToString(mac.Sum(nil))[:16]
 }
