@@ -1,0 +1,199 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/envparity/envparity/rules"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Helpers shared by the markdown, junit, github, sarif, html and slack renderers.
+
+// fails reports whether a finding fails the gate: unwaived and at or above failOn.
+func fails(f *rules.Finding, failOn rules.Severity) bool {
+	return f.Waived == nil && f.Severity.AtLeast(failOn)
+}
+
+// valueText renders one environment's value of a finding in full: "(absent)"
+// when the finding compares that environment but it has no value there, ""
+// when the environment is not involved.
+func valueText(f *rules.Finding, ref, env string) string {
+	if v, ok := f.Values[env]; ok {
+		return snapshot.Format(v)
+	}
+	if env == ref || env == f.Environment {
+		return "(absent)"
+	}
+	return ""
+}
+
+// involvedEnvs lists the environments a finding compares: the reference first.
+func involvedEnvs(f *rules.Finding, ref string) []string {
+	envs := []string{ref}
+	if f.Environment != "" && f.Environment != ref {
+		envs = append(envs, f.Environment)
+	}
+	for _, e := range snapshot.SortedKeys(f.Values) {
+		if e != ref && e != f.Environment {
+			envs = append(envs, e)
+		}
+	}
+	return envs
+}
+
+// valuesLine renders "prod: 400, staging: 100".
+func valuesLine(f *rules.Finding, ref string) string {
+	var parts []string
+	for _, e := range involvedEnvs(f, ref) {
+		parts = append(parts, e+": "+valueText(f, ref, e))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// resourceName is "type key" with the path when there is one.
+func resourceName(f *rules.Finding) string {
+	return f.Type + " " + f.Key
+}
+
+// location is "type key path" (path omitted when empty).
+func location(f *rules.Finding) string {
+	if f.Path == "" {
+		return resourceName(f)
+	}
+	return resourceName(f) + " " + f.Path
+}
+
+// category groups resource types for charts: the provider and service
+// ("aws.rds" for "aws.rds.instance").
+func category(typ string) string {
+	parts := strings.SplitN(typ, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return typ
+}
+
+// comparison is "staging vs prod".
+func comparison(r *rules.Report) string {
+	others := otherEnvs(r)
+	if len(others) == 0 {
+		return r.Reference
+	}
+	return strings.Join(others, ", ") + " vs " + r.Reference
+}
+
+// ageText is "open 21 days" style drift age, or "" when unknown.
+func ageText(f *rules.Finding, generatedAt string) string {
+	d, ok := rules.AgeDays(f, generatedAt)
+	if !ok {
+		return ""
+	}
+	switch d {
+	case 0:
+		return "since today"
+	case 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", d)
+}
+
+// partition splits findings into active (unwaived) and waived ones, keeping order.
+func partition(fs []rules.Finding) (active, waived []rules.Finding) {
+	for _, f := range fs {
+		if f.Waived != nil {
+			waived = append(waived, f)
+		} else {
+			active = append(active, f)
+		}
+	}
+	return active, waived
+}
+
+// failedSources lists the sources that could not be collected.
+func failedSources(r *rules.Report) []rules.SourceReport {
+	var out []rules.SourceReport
+	for _, s := range r.Sources {
+		if !s.OK {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// countsLine is "2 errors, 1 warning, 3 info, 1 waived".
+func countsLine(s rules.Summary) string {
+	return fmt.Sprintf("%s, %s, %d info, %d waived",
+		plural(s.Error, "error", "errors"), plural(s.Warning, "warning", "warnings"), s.Info, s.Waived)
+}
+
+// changesLine is "2 new, 1 resolved, 5 still open" (baseline known).
+func changesLine(r *rules.Report) string {
+	n, o, res := rules.BaselineCounts(r)
+	return fmt.Sprintf("%d new, %d resolved, %d still open", n, res, o)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// truncate cuts s to at most n runes, ending with "…" when cut.
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n == 1 {
+		return "…"
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// severityLabel is "error", "warning" or "info" for any severity value.
+func severityLabel(s rules.Severity) string {
+	switch s {
+	case rules.Error, rules.Warning:
+		return string(s)
+	}
+	return string(rules.Info)
+}
+
+// ruleGroup is the findings of one rule on one resource (type, key).
+type ruleGroup struct {
+	Rule, Type, Key string
+	Findings        []rules.Finding
+}
+
+// groupByRuleResource groups findings by (rule, type, key), sorted by type, key, rule.
+func groupByRuleResource(fs []rules.Finding) []ruleGroup {
+	idx := map[string]int{}
+	var out []ruleGroup
+	for _, f := range fs {
+		k := f.Type + "\x00" + f.Key + "\x00" + f.Rule
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, ruleGroup{Rule: f.Rule, Type: f.Type, Key: f.Key})
+		}
+		out[i].Findings = append(out[i].Findings, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		return a.Rule < b.Rule
+	})
+	return out
+}
