@@ -232,7 +232,7 @@ func (d *strictDecoder) environments(n *yaml.Node, dir string) []Environment {
 		d.decode(v, target(&raw), field)
 		env := Environment{Name: k.Value, Tokens: raw.Tokens, Pos: posOf(d.file, k)}
 		if len(env.Tokens) == 0 {
-			env.Tokens = []string{k.Value}
+			env.Tokens = DefaultTokens(k.Value)
 		}
 		for j, t := range env.Tokens {
 			if strings.TrimSpace(t) == "" {
@@ -451,4 +451,36 @@ func (d *strictDecoder) validateWaivers(cfg *Config) {
 			at("env", "%q is not one of the environments", w.Env)
 		}
 	}
+}
+
+// tokenSynonyms are the usual spellings of well-known environment names.
+var tokenSynonyms = [][]string{
+	{"prod", "production", "prd", "live"},
+	{"staging", "stage", "stg"},
+	{"dev", "development"},
+	{"qa", "test", "testing"},
+	{"uat"},
+	{"preprod", "pre-prod", "preproduction"},
+	{"sandbox", "sbx"},
+	{"blue"}, {"green"},
+}
+
+// DefaultTokens returns the tokens used when an environment names none: its
+// own name and, for a well-known name, the usual synonyms (prod: production, prd, live).
+func DefaultTokens(env string) []string {
+	lower := strings.ToLower(env)
+	for _, group := range tokenSynonyms {
+		for _, t := range group {
+			if t == lower {
+				out := []string{env}
+				for _, syn := range group {
+					if syn != lower {
+						out = append(out, syn)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return []string{env}
 }

@@ -90,11 +90,16 @@ func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options
 	if opts.ExplainMatching {
 		infos = &res.Matching
 	}
-	refIdx := indexEnv(reference, ref, &opts.Match, infos)
+	ambiguous := map[typeKey]bool{}
+	keys := make(map[string][]derived, len(snaps))
+	for _, env := range res.Environments {
+		snaps[env].Sort() // numbering of duplicate keys follows name order
+		keys[env] = deriveKeys(env, snaps[env], &opts.Match, ambiguous)
+	}
+	refIdx := indexEnv(reference, keys[reference], &opts.Match, ambiguous, infos)
 	for _, env := range res.Environments[1:] {
-		other := snaps[env]
-		otherIdx := indexEnv(env, other, &opts.Match, infos)
-		res.compareEnv(env, ref, other, refIdx, otherIdx)
+		otherIdx := indexEnv(env, keys[env], &opts.Match, ambiguous, infos)
+		res.compareEnv(env, ref, snaps[env], refIdx, otherIdx)
 	}
 	sort.SliceStable(res.Pairs, func(i, j int) bool {
 		a, b := res.Pairs[i], res.Pairs[j]

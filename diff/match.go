@@ -140,22 +140,47 @@ func StripTokens(name string, tokens []string) string {
 	return b.String()
 }
 
-// indexEnv derives keys for every resource of one environment. Resources of
-// one type that derive the same key are numbered (#2, #3) in name order so
-// that nothing is silently dropped.
-func indexEnv(env string, s *snapshot.Snapshot, o *MatchOptions, infos *[]KeyInfo) map[typeKey]*snapshot.Resource {
-	idx := make(map[typeKey]*snapshot.Resource, len(s.Resources))
-	type derived struct {
-		r        *snapshot.Resource
-		key, how string
-	}
+// derived is a resource with the key derived for it.
+type derived struct {
+	r        *snapshot.Resource
+	key, how string
+}
+
+// deriveKeys derives every resource's key in one environment and adds the
+// tag-derived keys that are not unique within their type to ambiguous.
+func deriveKeys(env string, s *snapshot.Snapshot, o *MatchOptions, ambiguous map[typeKey]bool) []derived {
 	all := make([]derived, len(s.Resources))
-	counts := make(map[typeKey]int, len(s.Resources))
+	tagCounts := map[typeKey]int{}
 	for i := range s.Resources {
 		r := &s.Resources[i]
 		k, how := keyOf(r, o.Tokens[env], o)
 		all[i] = derived{r, k, how}
-		counts[typeKey{r.Type, k}]++
+		if strings.HasPrefix(how, "tag:") {
+			tk := typeKey{r.Type, k}
+			if tagCounts[tk]++; tagCounts[tk] > 1 {
+				ambiguous[tk] = true
+			}
+		}
+	}
+	return all
+}
+
+// indexEnv finalises one environment's keys. A tag names a resource's
+// identity only while its value is unique within the type in every
+// environment (a service tag shared by a primary and its replicas does not
+// tell them apart); such resources fall back to their names everywhere, so
+// both sides of a pair derive their keys the same way. Resources that still
+// derive the same key are numbered (#2, #3) in name order so that nothing
+// is silently dropped.
+func indexEnv(env string, all []derived, o *MatchOptions, ambiguous map[typeKey]bool, infos *[]KeyInfo) map[typeKey]*snapshot.Resource {
+	idx := make(map[typeKey]*snapshot.Resource, len(all))
+	counts := make(map[typeKey]int, len(all))
+	for i := range all {
+		d := &all[i]
+		if strings.HasPrefix(d.how, "tag:") && ambiguous[typeKey{d.r.Type, d.key}] {
+			d.key, d.how = StripTokens(d.r.Name, o.Tokens[env]), "name ("+d.how+" is not unique)"
+		}
+		counts[typeKey{d.r.Type, d.key}]++
 	}
 	// Resources are sorted by type and name (snapshot.Sort), so numbering
 	// duplicates in this order is deterministic.

@@ -138,6 +138,8 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 			err = d.dec.Decode(&s.Environment)
 		case "collected_at":
 			err = d.dec.Decode(&s.CollectedAt)
+		case "redaction_key_id":
+			err = d.dec.Decode(&s.RedactionKeyID)
 		case "sources":
 			err = d.dec.Decode(&s.Sources)
 		case "resources":

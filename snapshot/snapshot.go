@@ -13,11 +13,14 @@ const SchemaVersion = 1
 
 // Snapshot is everything collected from one environment at one time.
 type Snapshot struct {
-	Schema      int            `json:"schema"`
-	Environment string         `json:"environment"`
-	CollectedAt time.Time      `json:"collected_at"`
-	Sources     []SourceStatus `json:"sources"`
-	Resources   []Resource     `json:"resources"`
+	Schema      int       `json:"schema"`
+	Environment string    `json:"environment"`
+	CollectedAt time.Time `json:"collected_at"`
+	// RedactionKeyID identifies the key secrets were fingerprinted with, so
+	// that comparing fingerprints made with different keys is flagged.
+	RedactionKeyID string         `json:"redaction_key_id,omitempty"`
+	Sources        []SourceStatus `json:"sources"`
+	Resources      []Resource     `json:"resources"`
 }
 
 // SourceStatus records how collecting one source went. A failed source is

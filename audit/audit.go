@@ -1,0 +1,200 @@
+// Package audit runs the pipeline: it collects the configured environments,
+// compares them with the reference and judges the differences. The CLI is a
+// thin layer over it.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/diff"
+	"github.com/envparity/envparity/rules"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Rules returns the built-in rules with the config's overrides and custom
+// rules applied. Problems come back as config errors with positions.
+func Rules(cfg *config.Config) ([]*rules.Rule, error) {
+	builtIn, err := rules.BuiltIn()
+	if err != nil {
+		return nil, fmt.Errorf("built-in rule pack: %w", err)
+	}
+	if cfg == nil || len(cfg.Rules) == 0 {
+		return builtIn, nil
+	}
+	var errs snapshot.InputErrors
+	var overrides []rules.Override
+	for i, r := range cfg.Rules {
+		o := rules.Override{
+			ID: r.ID, Title: r.Title, Severity: r.Severity, Type: r.Type, Path: r.Path, Expect: r.Expect,
+			When: r.When, Granularity: r.Granularity, Direction: r.Direction, Message: r.Message,
+			Why: r.Why, Remedy: r.Remedy, MaxRatio: r.MaxRatio, MaxDelta: r.MaxDelta, Disabled: r.Disabled,
+			Origin: fmt.Sprintf("%s:%d:%d", r.Pos.File, r.Pos.Line, r.Pos.Col),
+		}
+		// Check each override alone so that every problem gets its own position.
+		if _, err := rules.Merge(builtIn, []rules.Override{o}); err != nil {
+			msg := err.Error()
+			if i := strings.Index(msg, ": rules: "); i >= 0 {
+				msg = msg[i+len(": rules: "):]
+			}
+			errs = append(errs, r.Pos.Errorf(fmt.Sprintf("rules[%d]", i), "%s", msg))
+			continue
+		}
+		overrides = append(overrides, o)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return rules.Merge(builtIn, overrides)
+}
+
+// Waivers converts the config's waivers for the rule engine.
+func Waivers(cfg *config.Config) []rules.Waiver {
+	if cfg == nil {
+		return nil
+	}
+	out := make([]rules.Waiver, len(cfg.Waivers))
+	for i, w := range cfg.Waivers {
+		out[i] = rules.Waiver{
+			Rule: w.Rule, Key: w.Key, Type: w.Type, Path: w.Path, Env: w.Env,
+			Reason: w.Reason, Owner: w.Owner, Expires: w.Expires, ExpiresAt: w.ExpiresAt,
+			Origin: fmt.Sprintf("%s:%d", w.Pos.File, w.Pos.Line),
+		}
+	}
+	return out
+}
+
+// Validate checks everything about a config that can be checked offline:
+// its structure, every source's options and every rule.
+func Validate(cfg *config.Config, reg *collectors.Registry) error {
+	var errs snapshot.InputErrors
+	if err := reg.Validate(cfg, collectors.Deps{Getenv: func(string) string { return "" }}); err != nil {
+		errs = append(errs, err.(snapshot.InputErrors)...)
+	}
+	if _, err := Rules(cfg); err != nil {
+		if ie, ok := err.(snapshot.InputErrors); ok {
+			errs = append(errs, ie...)
+		} else {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// SelectEnvironments returns the environments to audit: the named ones, or
+// all. The reference must be among them.
+func SelectEnvironments(cfg *config.Config, names []string) ([]config.Environment, error) {
+	if len(names) == 0 {
+		return cfg.Environments, nil
+	}
+	var out []config.Environment
+	seen := map[string]bool{}
+	for _, n := range names {
+		env := cfg.Environment(n)
+		if env == nil {
+			return nil, fmt.Errorf("--env: %q is not an environment of %s (%s)", n, cfg.File, strings.Join(cfg.EnvironmentNames(), ", "))
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, *env)
+		}
+	}
+	return out, nil
+}
+
+// Collect collects the environments concurrently.
+func Collect(ctx context.Context, envs []config.Environment, reg *collectors.Registry, deps collectors.Deps, progress collectors.Progress, now collectors.Clock) (map[string]*snapshot.Snapshot, []*collectors.SourceError) {
+	snaps := make(map[string]*snapshot.Snapshot, len(envs))
+	var errs []*collectors.SourceError
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, env := range envs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, e := reg.CollectEnvironment(ctx, env, deps, progress, now)
+			mu.Lock()
+			defer mu.Unlock()
+			snaps[env.Name] = s
+			errs = append(errs, e...)
+		}()
+	}
+	wg.Wait()
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return snaps, errs
+}
+
+// JudgeOptions configure Judge.
+type JudgeOptions struct {
+	Reference string
+	// Config supplies matching hints and waivers; nil means defaults.
+	Config *config.Config
+	Rules  []*rules.Rule
+	Now    time.Time
+	// ExplainMatching records how keys were derived in the diff result.
+	ExplainMatching bool
+	// Notes are added to the report (redaction caveats and the like).
+	Notes []string
+}
+
+// Judge compares the snapshots and judges the differences.
+func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, *diff.Result, error) {
+	mo := diff.MatchOptions{Tokens: map[string][]string{}}
+	if o.Config != nil {
+		mo.Tags = o.Config.Match.Tags
+		mo.Aliases = o.Config.Match.Aliases
+		for _, e := range o.Config.Environments {
+			mo.Tokens[e.Name] = e.Tokens
+		}
+	}
+	for env := range snaps {
+		if _, ok := mo.Tokens[env]; !ok {
+			mo.Tokens[env] = config.DefaultTokens(env)
+		}
+	}
+	res, err := diff.Compare(o.Reference, snaps, diff.Options{Match: mo, ExplainMatching: o.ExplainMatching})
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := rules.NewEngine(o.Rules).Evaluate(res, Waivers(o.Config), o.Now)
+	rep := &rules.Report{
+		Schema:       rules.ReportSchema,
+		GeneratedAt:  o.Now.UTC().Format(time.RFC3339),
+		Reference:    o.Reference,
+		Environments: res.Environments,
+		Complete:     true,
+		Findings:     ev.Findings,
+		Notes:        append([]string(nil), o.Notes...),
+	}
+	for _, env := range res.Environments {
+		for _, s := range snaps[env].Sources {
+			rep.Sources = append(rep.Sources, rules.SourceReport{Environment: env, Name: s.Name, Kind: s.Kind, OK: s.OK, Resources: s.Resources, Error: s.Error})
+			if !s.OK {
+				rep.Complete = false
+			}
+		}
+	}
+	if n := len(res.NotCompared); n > 0 {
+		byEnv := map[string]int{}
+		for _, nc := range res.NotCompared {
+			byEnv[nc.Env]++
+		}
+		for _, env := range snapshot.SortedKeys(byEnv) {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) were not compared with %s because a source of %s failed: whether %s has them is unknown.", byEnv[env], env, env, env))
+		}
+	}
+	for _, w := range ev.UnusedWaivers {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("waiver at %s (rule %s, key %s) matched no finding; remove it if the drift is gone.", w.Origin, w.Rule, w.Key))
+	}
+	rep.Summary = rules.Counts(rep.Findings)
+	return rep, res, nil
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/envparity/envparity/audit"
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/diff"
+	"github.com/envparity/envparity/snapshot"
+)
+
+const redactionKeyEnv = "ENVPARITY_REDACTION_KEY"
+
+func (a *app) loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	if err := audit.Validate(cfg, a.registry); err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return cfg, nil
+}
+
+func (a *app) redactor() *snapshot.Redactor {
+	return snapshot.NewRedactor([]byte(a.getenv(redactionKeyEnv)))
+}
+
+func (a *app) progressFor(quiet bool) collectors.Progress {
+	if quiet {
+		return nil
+	}
+	return newProgress(a.stderr)
+}
+
+func (a *app) auditCommand() *cobra.Command {
+	var (
+		cfgPath string
+		envs    []string
+		explain bool
+		out     outputFlags
+	)
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Collect every environment, compare with the reference and report drift",
+		Example: `  envparity audit -c envparity.yaml
+  envparity audit -c envparity.yaml --env prod,staging --format json -o findings.json
+  envparity audit -c envparity.yaml --format table --format json=findings.json --fail-on warning`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			outs, failOn, err := out.plan()
+			if err != nil {
+				return err
+			}
+			cfg, err := a.loadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			selected, err := audit.SelectEnvironments(cfg, envs)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			if !containsEnv(selected, cfg.Reference) {
+				return usageError("--env: the reference environment %q must be among the audited environments", cfg.Reference)
+			}
+			if len(selected) < 2 {
+				return usageError("an audit compares at least two environments; %s selects only %q", cfg.File, cfg.Reference)
+			}
+			red := a.redactor()
+			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
+			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(out.quiet), a.now)
+			rulesSet, err := audit.Rules(cfg)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			var notes []string
+			if red.Ephemeral && mixesSnapshotFiles(selected) {
+				notes = append(notes, redactionKeyEnv+" is not set: secrets collected live in this run were fingerprinted with a per-run key, so they cannot be compared with fingerprints read from snapshot files.")
+			}
+			rep, res, err := audit.Judge(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, Now: a.now(), ExplainMatching: explain, Notes: notes})
+			if err != nil {
+				return err
+			}
+			if explain {
+				a.printMatching(res)
+			}
+			if err := a.emit(rep, &out, outs, failOn); err != nil {
+				return err
+			}
+			return verdict(rep, srcErrs, failOn)
+		},
+	}
+	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
+	c.Flags().StringSliceVar(&envs, "env", nil, "environments to audit (default: all in the config); must include the reference")
+	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
+	out.register(c)
+	return c
+}
+
+func containsEnv(envs []config.Environment, name string) bool {
+	for _, e := range envs {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// mixesSnapshotFiles reports whether live sources and snapshot files meet
+// in one audit: only then do per-run fingerprint keys matter.
+func mixesSnapshotFiles(envs []config.Environment) bool {
+	files, live := false, false
+	for _, e := range envs {
+		for _, s := range e.Sources {
+			if s.Kind == "snapshot" {
+				files = true
+			} else {
+				live = true
+			}
+		}
+	}
+	return files && live
+}
+
+func (a *app) printMatching(res *diff.Result) {
+	fmt.Fprintln(a.stderr, "Matching (type, key, environment, name, derived from):")
+	for _, k := range res.Matching {
+		fmt.Fprintf(a.stderr, "  %-28s %-32s %-10s %-32s %s\n", k.Type, k.Key, k.Env, k.Name, k.How)
+	}
+}
+
+func (a *app) snapshotCommand() *cobra.Command {
+	var (
+		cfgPath, env, output string
+		quiet                bool
+	)
+	c := &cobra.Command{
+		Use:   "snapshot --env NAME",
+		Short: "Collect one environment and write its snapshot file",
+		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
+  envparity diff staging.json prod.json -c envparity.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if env == "" {
+				return usageError("--env: name the environment to snapshot")
+			}
+			cfg, err := a.loadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			selected, err := audit.SelectEnvironments(cfg, []string{env})
+			if err != nil {
+				return usageError("%v", err)
+			}
+			red := a.redactor()
+			if red.Ephemeral && !quiet {
+				fmt.Fprintf(a.stderr, "warning: %s is not set: secret fingerprints in this snapshot use a per-run key and cannot be compared with other snapshots' (set the same key wherever snapshots are taken)\n", redactionKeyEnv)
+			}
+			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
+			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
+			snap := snaps[env]
+			snap.RedactionKeyID = red.KeyID()
+			w := a.stdout
+			var f *os.File
+			if output != "" && output != "-" {
+				if f, err = os.Create(output); err != nil {
+					return usageError("-o: %v", err)
+				}
+				w = f
+			}
+			if err := snapshot.Encode(w, snap); err != nil {
+				return err
+			}
+			if f != nil {
+				if err := f.Close(); err != nil {
+					return err
+				}
+			}
+			return verdict(nil, srcErrs, "")
+		},
+	}
+	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
+	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
+	return c
+}
+
+func (a *app) diffCommand() *cobra.Command {
+	var (
+		cfgPath, reference string
+		explain            bool
+		out                outputFlags
+	)
+	c := &cobra.Command{
+		Use:   "diff SNAPSHOT SNAPSHOT...",
+		Short: "Audit snapshot files offline",
+		Long: `Compare snapshot files written by "envparity snapshot". The reference is
+--reference, else the config's reference, else the last file.`,
+		Example: `  envparity diff staging.json prod.json
+  envparity diff staging.json prod.json -c envparity.yaml --format json`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(c *cobra.Command, files []string) error {
+			outs, failOn, err := out.plan()
+			if err != nil {
+				return err
+			}
+			var cfg *config.Config
+			if cfgPath != "" {
+				if cfg, err = a.loadConfig(cfgPath); err != nil {
+					return err
+				}
+			}
+			snaps := map[string]*snapshot.Snapshot{}
+			var last string
+			keyIDs := map[string]bool{}
+			for _, f := range files {
+				s, err := snapshot.ReadFile(f)
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				if s.Environment == "" {
+					return usageError("%s: environment: missing; a snapshot file must name its environment", f)
+				}
+				if _, dup := snaps[s.Environment]; dup {
+					return usageError("%s: environment %q is given twice", f, s.Environment)
+				}
+				snaps[s.Environment] = s
+				last = s.Environment
+				keyIDs[s.RedactionKeyID] = true
+			}
+			ref := reference
+			if ref == "" && cfg != nil {
+				if _, ok := snaps[cfg.Reference]; ok {
+					ref = cfg.Reference
+				}
+			}
+			if ref == "" {
+				ref = last
+			}
+			if _, ok := snaps[ref]; !ok {
+				return usageError("--reference: no snapshot of environment %q among %s", ref, strings.Join(files, ", "))
+			}
+			rulesSet, err := audit.Rules(cfg)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			var notes []string
+			if len(keyIDs) > 1 {
+				notes = append(notes, "the snapshots' secrets were fingerprinted with different keys (set the same "+redactionKeyEnv+" wherever snapshots are taken): shared credentials cannot be detected.")
+			}
+			rep, res, err := audit.Judge(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, Now: a.now(), ExplainMatching: explain, Notes: notes})
+			if err != nil {
+				return err
+			}
+			if explain {
+				a.printMatching(res)
+			}
+			if err := a.emit(rep, &out, outs, failOn); err != nil {
+				return err
+			}
+			return verdict(rep, nil, failOn)
+		},
+	}
+	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")
+	c.Flags().StringVar(&reference, "reference", "", "the environment the others are compared against")
+	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
+	out.register(c)
+	return c
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/reports"
+	"github.com/envparity/envparity/rules"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// outputFlags are the flags of every command that prints a report.
+type outputFlags struct {
+	formats  []string
+	output   string
+	failOn   string
+	baseline string
+	quiet    bool
+}
+
+func (o *outputFlags) register(c *cobra.Command) {
+	c.Flags().StringArrayVar(&o.formats, "format", nil, "report format, repeatable; FORMAT or FORMAT=FILE ("+strings.Join(reports.Names(), ", ")+"; default table)")
+	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout (for a single format without =FILE)")
+	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or never")
+	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report: mark findings new, still open or resolved, and carry their age")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress on stderr")
+}
+
+// output is one format going to one destination ("" = stdout).
+type output struct {
+	format reports.Format
+	file   string
+}
+
+// plan checks the flags before anything is collected, so a typo costs nothing.
+func (o *outputFlags) plan() ([]output, rules.Severity, error) {
+	failOn, err := parseFailOn(o.failOn)
+	if err != nil {
+		return nil, "", err
+	}
+	specs := o.formats
+	if len(specs) == 0 {
+		specs = []string{"table"}
+	}
+	var outs []output
+	toStdout := 0
+	for _, spec := range specs {
+		name, file, _ := strings.Cut(spec, "=")
+		f, err := reports.Lookup(name)
+		if err != nil {
+			return nil, "", usageError("--format: %v", err)
+		}
+		if file == "" {
+			file = o.output
+			toStdout++
+		}
+		outs = append(outs, output{format: f, file: file})
+	}
+	if toStdout > 1 {
+		return nil, "", usageError("--format: %d formats would share one destination; give each FORMAT=FILE", toStdout)
+	}
+	return outs, failOn, nil
+}
+
+func parseFailOn(s string) (rules.Severity, error) {
+	switch s {
+	case "error", "warning", "info":
+		return rules.Severity(s), nil
+	case "never", "none":
+		return "", nil
+	}
+	return "", usageError("--fail-on: %q is not one of error, warning, info, never", s)
+}
+
+// emit applies the baseline and renders every output.
+func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rules.Severity) error {
+	if o.baseline != "" {
+		base, err := reports.ReadReport(o.baseline)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--baseline: %w", err)}
+		}
+		rules.ApplyBaseline(rep, base, dateOf(rep.GeneratedAt))
+		rep.Summary = rules.Counts(rep.Findings)
+	}
+	opts := reports.Options{FailOn: failOn}
+	for _, out := range outs {
+		var buf bytes.Buffer
+		if err := out.format.New().Render(&buf, rep, opts); err != nil {
+			return fmt.Errorf("render %s: %w", out.format.Name, err)
+		}
+		if out.file == "" {
+			if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.WriteFile(out.file, buf.Bytes(), 0o644); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("write %s report: %w", out.format.Name, err)}
+		}
+	}
+	return nil
+}
+
+func dateOf(rfc3339 string) string {
+	if len(rfc3339) >= 10 {
+		return rfc3339[:10]
+	}
+	return rfc3339
+}
+
+// verdict turns the outcome into the exit code: a failed source wins (fail
+// closed; bad input in a source is exit 2), then drift at or above failOn.
+func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.Severity) error {
+	if len(srcErrs) > 0 {
+		code := exitSource
+		for _, e := range srcErrs {
+			if isInputError(e.Err) {
+				code = exitUsage
+			}
+		}
+		var msgs []string
+		for _, e := range srcErrs {
+			msgs = append(msgs, e.Error())
+		}
+		return &exitError{code: code, err: fmt.Errorf("incomplete: %d source(s) could not be collected, so the audit did not compare everything:\n  %s", len(srcErrs), strings.Join(msgs, "\n  "))}
+	}
+	if rep == nil {
+		return nil
+	}
+	if !rep.Complete {
+		var failed []string
+		for _, s := range rep.Sources {
+			if !s.OK {
+				failed = append(failed, fmt.Sprintf("%s/%s: %s", s.Environment, s.Name, s.Error))
+			}
+		}
+		return &exitError{code: exitSource, err: fmt.Errorf("incomplete: the snapshots record failed sources:\n  %s", strings.Join(failed, "\n  "))}
+	}
+	if failOn == "" {
+		return nil
+	}
+	for _, f := range rep.Findings {
+		if f.Waived == nil && f.Status != "resolved" && f.Severity.AtLeast(failOn) {
+			return &exitError{code: exitDrift}
+		}
+	}
+	return nil
+}
+
+func isInputError(err error) bool {
+	var ie *snapshot.InputError
+	var ies snapshot.InputErrors
+	return errors.As(err, &ie) || errors.As(err, &ies)
+}
