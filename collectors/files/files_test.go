@@ -1,0 +1,167 @@
+package files
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+const fixtures = "../../testdata/fixtures/shop"
+
+func newCollector(t *testing.T, env, dir, yamlText string, tokens ...string) (collectors.Collector, error) {
+	t.Helper()
+	src, err := config.NewSource(env, dir, yamlText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(src, collectors.Deps{Tokens: tokens})
+}
+
+func collect(t *testing.T, env string, tokens []string, paths string) map[string]snapshot.Resource {
+	t.Helper()
+	c, err := newCollector(t, env, fixtures, "{name: app-config, kind: files, paths: "+paths+"}", tokens...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]snapshot.Resource{}
+	for _, r := range res {
+		if err := snapshot.ValidateResource(&r); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := out[r.Key]; dup {
+			t.Fatalf("duplicate key %s", r.Key)
+		}
+		out[r.Key] = r
+	}
+	return out
+}
+
+func TestCollectFixturesPair(t *testing.T) {
+	prod := collect(t, "prod", []string{"prod", "production"}, `["deploy/values-prod.yaml", "config/prod.env", "config/*-prod.*"]`)
+	staging := collect(t, "staging", []string{"staging", "stg"}, `["deploy/values-staging.yaml", "config/staging.env", "config/*-staging.*"]`)
+	wantKeys := []string{"config/limits.toml", "config/search.properties", "config/{env}.env", "deploy/values.yaml"}
+	for _, k := range wantKeys {
+		if _, ok := prod[k]; !ok {
+			t.Errorf("prod has no %s (keys: %v)", k, keysOf(prod))
+		}
+		if _, ok := staging[k]; !ok {
+			t.Errorf("staging has no %s (keys: %v)", k, keysOf(staging))
+		}
+	}
+	if len(prod) != len(wantKeys) || len(staging) != len(wantKeys) {
+		t.Errorf("keys prod %v staging %v, want %v", keysOf(prod), keysOf(staging), wantKeys)
+	}
+	v := prod["deploy/values.yaml"]
+	if v.Name != "deploy/values-prod.yaml" || v.Type != ResourceType || v.Attrs["format"] != "yaml" {
+		t.Errorf("values resource %+v", v)
+	}
+	keys := v.Attrs["keys"].(map[string]any)
+	for k, want := range map[string]any{
+		"replicaCount": json.Number("6"), "features.gift_cards": true, "image.tag": "2.14.1",
+		"smtp.port": json.Number("587"), "ingress.hosts": []any{"shop.example.com", "www.shop.example.com"},
+	} {
+		if got := keys[k]; !snapshot.Equal(snapshot.Normalize(got), want) {
+			t.Errorf("keys[%s] = %#v, want %#v", k, got, want)
+		}
+	}
+	if _, ok := staging["deploy/values.yaml"].Attrs["keys"].(map[string]any)["features.gift_cards"]; ok {
+		t.Error("staging should lack features.gift_cards")
+	}
+	env := staging["config/{env}.env"].Attrs["keys"].(map[string]any)
+	if env["WORKER_CONCURRENCY"] != "2" || env["APP_ENV"] != "staging" {
+		t.Errorf("staging env keys %v", env)
+	}
+}
+
+func keysOf(m map[string]snapshot.Resource) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name, yaml, field string
+	}{
+		{"no paths", "{name: x, kind: files}", "paths"},
+		{"bad glob", "{name: x, kind: files, paths: ['a/[b']}", "paths"},
+		{"unknown format", "{name: x, kind: files, paths: [a], format: ini}", "format"},
+		{"unknown key", "{name: x, kind: files, paths: [a], globs: [b]}", "globs"},
+		{"wrong type", "{name: x, kind: files, paths: a.yaml}", "paths"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newCollector(t, "prod", t.TempDir(), tt.yaml)
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			if !strings.Contains(ie.Field, tt.field) {
+				t.Errorf("field %q, want %q (%v)", ie.Field, tt.field, err)
+			}
+		})
+	}
+}
+
+func TestCollectErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("good.yaml", "a: 1\n")
+	write("bad.yaml", "a: [1\n")
+	write("app.ini", "[x]\n")
+	if err := os.Mkdir(filepath.Join(dir, "sub.yaml"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, paths string
+		input       bool // bad input (exit 2) rather than a failed source (exit 3)
+		want        string
+		kept        int
+	}{
+		{"missing file", "[good.yaml, missing.yaml]", false, "missing.yaml does not exist", 1},
+		{"glob matches nothing", "['nothing-*.yaml']", false, "no file matches", 0},
+		{"directory", "[sub.yaml]", false, "is a directory", 0},
+		{"malformed", "[good.yaml, bad.yaml]", true, "bad.yaml:1: invalid YAML", 1},
+		{"unknown format", "[app.ini]", true, "cannot tell the format", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, "prod", dir, "{name: x, kind: files, paths: "+tt.paths+"}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Collect(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ie *snapshot.InputError
+			if errors.As(err, &ie) != tt.input {
+				t.Errorf("InputError = %v, want %v: %v", !tt.input, tt.input, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+			if len(res) != tt.kept {
+				t.Errorf("kept %d resources, want %d", len(res), tt.kept)
+			}
+		})
+	}
+}

@@ -1,0 +1,564 @@
+package files
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2"
+	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Format names a config file format.
+type Format string
+
+// The formats the files source reads.
+const (
+	YAML       Format = "yaml"
+	JSON       Format = "json"
+	TOML       Format = "toml"
+	Env        Format = "env"
+	Properties Format = "properties"
+)
+
+// Formats lists the formats in the order they are documented.
+var Formats = []Format{YAML, JSON, TOML, Env, Properties}
+
+// DetectFormat guesses a file's format from its name: .yaml/.yml, .json,
+// .toml, .properties, and .env in any position (".env", ".env.prod",
+// "prod.env"). The empty format means unknown.
+func DetectFormat(name string) Format {
+	base := strings.ToLower(name)
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	switch {
+	case strings.HasSuffix(base, ".yaml"), strings.HasSuffix(base, ".yml"):
+		return YAML
+	case strings.HasSuffix(base, ".json"):
+		return JSON
+	case strings.HasSuffix(base, ".toml"):
+		return TOML
+	case strings.HasSuffix(base, ".properties"):
+		return Properties
+	case base == ".env", strings.HasSuffix(base, ".env"), strings.HasPrefix(base, ".env."):
+		return Env
+	}
+	return ""
+}
+
+// Parse reads a config file of the given format into flattened keys: nested
+// mappings become dotted keys ("smtp.host"), lists and scalars stay values.
+// Every problem is a *snapshot.InputError naming file, line and column; the
+// messages never quote the file's content, which may hold secrets.
+func Parse(data []byte, file string, f Format) (map[string]any, error) {
+	var tree map[string]any
+	var err error
+	switch f {
+	case YAML:
+		tree, err = parseYAML(data, file)
+	case JSON:
+		tree, err = parseJSON(data, file)
+	case TOML:
+		tree, err = parseTOML(data, file)
+	case Env:
+		var m map[string]string
+		m, err = ParseEnv(data, file)
+		tree = stringMap(m)
+	case Properties:
+		var m map[string]string
+		m, err = ParseProperties(data, file)
+		tree = stringMap(m)
+	default:
+		return nil, &snapshot.InputError{File: file, Msg: fmt.Sprintf("unknown format %q", f)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	flatten("", tree, out)
+	return out, nil
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// flatten writes the leaves of a nested map under dotted keys. An empty
+// mapping is kept as a value, so that "features: {}" is not lost.
+func flatten(prefix string, m map[string]any, out map[string]any) {
+	for k, v := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+			flatten(key, sub, out)
+			continue
+		}
+		out[key] = v
+	}
+}
+
+func parseYAML(data []byte, file string) (map[string]any, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return map[string]any{}, nil
+		}
+		return nil, yamlError(file, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &snapshot.InputError{File: file, Line: extra.Line, Col: extra.Column, Msg: "more than one YAML document; a config file is one document"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, yamlError(file, err)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return map[string]any{}, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Msg: "expected a mapping at the top level"}
+	}
+	v, err := yamlValue(root, file, 0)
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]any), nil
+}
+
+// yamlValue converts a node to JSON-native values: ints and floats become
+// json.Number, so 1 and 1.0 compare equal and "1" does not.
+func yamlValue(n *yaml.Node, file string, depth int) (any, error) {
+	if depth > 100 {
+		return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "nested too deeply"}
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "unknown alias"}
+		}
+		return yamlValue(n.Alias, file, depth+1)
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+				merged, err := yamlValue(v, file, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if mm, ok := merged.(map[string]any); ok {
+					for mk, mv := range mm {
+						if _, set := m[mk]; !set {
+							m[mk] = mv
+						}
+					}
+				}
+				continue
+			}
+			if k.Kind != yaml.ScalarNode {
+				return nil, &snapshot.InputError{File: file, Line: k.Line, Col: k.Column, Msg: "a mapping key must be a scalar"}
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, &snapshot.InputError{File: file, Line: k.Line, Col: k.Column, Field: k.Value, Msg: "duplicate key"}
+			}
+			val, err := yamlValue(v, file, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			val, err := yamlValue(c, file, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, val)
+		}
+		return l, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "invalid boolean"}
+			}
+			return b, nil
+		case "!!int":
+			var i int64
+			if err := n.Decode(&i); err == nil {
+				return json.Number(strconv.FormatInt(i, 10)), nil
+			}
+			var u uint64
+			if err := n.Decode(&u); err == nil {
+				return json.Number(strconv.FormatUint(u, 10)), nil
+			}
+			return n.Value, nil
+		case "!!float":
+			var f float64
+			if err := n.Decode(&f); err != nil {
+				return n.Value, nil
+			}
+			return snapshot.Normalize(f), nil
+		}
+		return n.Value, nil
+	}
+	return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "unsupported YAML node"}
+}
+
+// yamlError turns a yaml.v3 error ("yaml: line 3: …") into a positioned one.
+func yamlError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		if i := strings.Index(msg, ": "); i > 0 {
+			msg = msg[i+2:]
+		}
+	}
+	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+func parseJSON(data []byte, file string) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return map[string]any{}, nil
+		}
+		off := dec.InputOffset()
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			off = syn.Offset - 1 // the offending byte
+		}
+		line, col := snapshot.LineCol(data, off)
+		msg := "invalid JSON"
+		if syn != nil {
+			msg += ": " + syn.Error()
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			msg += ": unexpected end of file"
+		}
+		return nil, &snapshot.InputError{File: file, Line: line, Col: col, Msg: msg}
+	}
+	if off := dec.InputOffset(); dec.More() {
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+			off++
+		}
+		line, col := snapshot.LineCol(data, off)
+		return nil, &snapshot.InputError{File: file, Line: line, Col: col, Msg: "unexpected data after the JSON value"}
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		if v == nil {
+			return map[string]any{}, nil
+		}
+		return nil, &snapshot.InputError{File: file, Line: 1, Col: 1, Msg: "expected an object at the top level"}
+	}
+	return m, nil
+}
+
+func parseTOML(data []byte, file string) (map[string]any, error) {
+	var m map[string]any
+	if err := toml.Unmarshal(data, &m); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			line, col := de.Position()
+			return nil, &snapshot.InputError{File: file, Line: line, Col: col, Msg: "invalid TOML: " + tomlMessage(de)}
+		}
+		return nil, &snapshot.InputError{File: file, Msg: "invalid TOML"}
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return snapshot.Normalize(m).(map[string]any), nil
+}
+
+// tomlMessage is the decoder's message without the quoted source line.
+func tomlMessage(de *toml.DecodeError) string {
+	msg := strings.TrimPrefix(de.Error(), "toml: ")
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// ParseEnv reads a .env file: KEY=VALUE lines, optional "export ", comments
+// from '#' at the start of a line or after a blank in an unquoted value,
+// single quotes taken literally, double quotes with \n \t \" \\ escapes and
+// line breaks. Variables are not expanded. A repeated key keeps its last
+// value, as shells and dotenv loaders do.
+func ParseEnv(data []byte, file string) (map[string]string, error) {
+	if !utf8.Valid(data) {
+		return nil, &snapshot.InputError{File: file, Msg: "not UTF-8 text"}
+	}
+	s := string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	out := map[string]string{}
+	line := 1
+	i := 0
+	errAt := func(l, col int, field, msg string) error {
+		return &snapshot.InputError{File: file, Line: l, Col: col, Field: field, Msg: msg}
+	}
+	for i < len(s) {
+		lineStart := i
+		// Skip leading blanks.
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		if s[i] == '\n' || s[i] == '\r' || s[i] == '#' {
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+			i++
+			line++
+			continue
+		}
+		if strings.HasPrefix(s[i:], "export ") || strings.HasPrefix(s[i:], "export\t") {
+			i += len("export ")
+			for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+				i++
+			}
+		}
+		keyStart := i
+		for i < len(s) && isEnvKeyChar(s[i]) {
+			i++
+		}
+		key := s[keyStart:i]
+		col := keyStart - lineStart + 1
+		if key == "" || (key[0] >= '0' && key[0] <= '9') {
+			return nil, errAt(line, col, "", "expected a variable name (letters, digits, '_', '.', '-'; not starting with a digit)")
+		}
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) || s[i] != '=' {
+			// No Field: without '=' the "name" may be a value (a pasted secret).
+			return nil, errAt(line, i-lineStart+1, "", "expected '=' after a variable name")
+		}
+		i++
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		var val strings.Builder
+		startLine := line
+		switch {
+		case i < len(s) && s[i] == '\'':
+			end := strings.IndexByte(s[i+1:], '\'')
+			if end < 0 {
+				return nil, errAt(startLine, i-lineStart+1, key, "unterminated single-quoted value")
+			}
+			v := s[i+1 : i+1+end]
+			line += strings.Count(v, "\n")
+			val.WriteString(v)
+			i += end + 2
+		case i < len(s) && s[i] == '"':
+			qcol := i - lineStart + 1
+			i++
+			closed := false
+			for i < len(s) {
+				c := s[i]
+				if c == '"' {
+					closed = true
+					i++
+					break
+				}
+				if c == '\\' && i+1 < len(s) {
+					switch s[i+1] {
+					case 'n':
+						val.WriteByte('\n')
+					case 't':
+						val.WriteByte('\t')
+					case 'r':
+						val.WriteByte('\r')
+					case '"', '\\', '$', '`':
+						val.WriteByte(s[i+1])
+					default:
+						val.WriteByte('\\')
+						val.WriteByte(s[i+1])
+					}
+					if s[i+1] == '\n' {
+						line++
+					}
+					i += 2
+					continue
+				}
+				if c == '\n' {
+					line++
+				}
+				val.WriteByte(c)
+				i++
+			}
+			if !closed {
+				return nil, errAt(startLine, qcol, key, "unterminated double-quoted value")
+			}
+		default:
+			start := i
+			for i < len(s) && s[i] != '\n' {
+				if s[i] == '#' && i > start && (s[i-1] == ' ' || s[i-1] == '\t') {
+					break
+				}
+				i++
+			}
+			val.WriteString(strings.TrimRight(s[start:i], " \t\r"))
+		}
+		// After a value: blanks, an optional comment, then the end of the line.
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r') {
+			i++
+		}
+		if i < len(s) && s[i] == '#' {
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		}
+		if i < len(s) && s[i] != '\n' {
+			return nil, errAt(line, i-strings.LastIndexByte(s[:i], '\n'), key, "unexpected text after the quoted value")
+		}
+		i++
+		line++
+		out[key] = val.String()
+	}
+	return out, nil
+}
+
+func isEnvKeyChar(c byte) bool {
+	return c == '_' || c == '.' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// ParseProperties reads a Java .properties file: "key=value", "key: value"
+// or "key value" lines, '#' and '!' comments, a trailing backslash continuing
+// the line, and the escapes \t \n \r \f \uXXXX and \<char>. A repeated key
+// keeps its last value, as java.util.Properties does.
+func ParseProperties(data []byte, file string) (map[string]string, error) {
+	if !utf8.Valid(data) {
+		return nil, &snapshot.InputError{File: file, Msg: "not UTF-8 text"}
+	}
+	lines := strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n")
+	out := map[string]string{}
+	for n := 0; n < len(lines); n++ {
+		first := n + 1
+		logical := strings.TrimLeft(strings.TrimSuffix(lines[n], "\r"), " \t\f")
+		if logical == "" || logical[0] == '#' || logical[0] == '!' {
+			continue
+		}
+		// Join continuation lines: an odd number of trailing backslashes.
+		for endsWithContinuation(logical) && n+1 < len(lines) {
+			n++
+			logical = logical[:len(logical)-1] + strings.TrimLeft(strings.TrimSuffix(lines[n], "\r"), " \t\f")
+		}
+		if endsWithContinuation(logical) {
+			logical = logical[:len(logical)-1]
+		}
+		// The key ends at the first unescaped '=', ':' or blank.
+		i := 0
+		for i < len(logical) {
+			c := logical[i]
+			if c == '\\' {
+				i += 2
+				continue
+			}
+			if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
+				break
+			}
+			i++
+		}
+		if i > len(logical) {
+			i = len(logical)
+		}
+		rawKey := logical[:i]
+		rest := strings.TrimLeft(logical[i:], " \t\f")
+		if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+			rest = strings.TrimLeft(rest[1:], " \t\f")
+		}
+		key, err := unescapeProperties(rawKey)
+		if err != nil {
+			return nil, &snapshot.InputError{File: file, Line: first, Col: 1, Msg: "key: " + err.Error()}
+		}
+		val, err := unescapeProperties(rest)
+		if err != nil {
+			return nil, &snapshot.InputError{File: file, Line: first, Field: key, Msg: err.Error()}
+		}
+		out[key] = val
+	}
+	return out, nil
+}
+
+func endsWithContinuation(s string) bool {
+	n := 0
+	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+func unescapeProperties(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 'f':
+			b.WriteByte('\f')
+		case 'u':
+			if i+5 > len(s) {
+				return "", errors.New(`malformed \uXXXX escape`)
+			}
+			r, err := strconv.ParseUint(s[i+1:i+5], 16, 32)
+			if err != nil {
+				return "", errors.New(`malformed \uXXXX escape`)
+			}
+			b.WriteRune(rune(r))
+			i += 4
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// SortedKeys lists a parsed file's keys in order, for messages and tests.
+func SortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

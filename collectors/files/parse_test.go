@@ -1,0 +1,167 @@
+package files
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name   string
+		format Format
+		in     string
+		want   map[string]any
+	}{
+		{"yaml nested", YAML, "smtp:\n  host: h\n  port: 587\nratio: 1.50\nflags: [a, b]\nempty: {}\nnothing:\n", map[string]any{
+			"smtp.host": "h", "smtp.port": json.Number("587"), "ratio": json.Number("1.5"),
+			"flags": []any{"a", "b"}, "empty": map[string]any{}, "nothing": nil,
+		}},
+		{"yaml quoted number stays a string", YAML, "tag: \"15.4\"\nver: 15.4\n", map[string]any{"tag": "15.4", "ver": json.Number("15.4")}},
+		{"yaml anchors and merge", YAML, "base: &b {a: 1}\nx:\n  <<: *b\n  c: 2\n", map[string]any{"base.a": json.Number("1"), "x.a": json.Number("1"), "x.c": json.Number("2")}},
+		{"yaml empty", YAML, "", map[string]any{}},
+		{"json", JSON, `{"a": {"b": 1.0, "c": [1, "x"]}, "d": null}`, map[string]any{"a.b": json.Number("1.0"), "a.c": []any{json.Number("1"), "x"}, "d": nil}},
+		{"toml", TOML, "[rate_limit]\nrpm = 600\nratio = 0.5\non = true\n", map[string]any{"rate_limit.rpm": json.Number("600"), "rate_limit.ratio": json.Number("0.5"), "rate_limit.on": true}},
+		{"env", Env, "A=1\nexport B = two # comment\nC='x # not a comment'\nD=\"l1\\nl2\"\nE=\n# skip\n\nF=a#b\n", map[string]any{
+			"A": "1", "B": "two", "C": "x # not a comment", "D": "l1\nl2", "E": "", "F": "a#b",
+		}},
+		{"env multi-line double quotes", Env, "KEY=\"-----BEGIN\nabc\n-----END\"\nNEXT=1\n", map[string]any{"KEY": "-----BEGIN\nabc\n-----END", "NEXT": "1"}},
+		{"env crlf", Env, "A=1\r\nB=2\r\n", map[string]any{"A": "1", "B": "2"}},
+		{"properties", Properties, "# c\n! c\na.b=1\nc: two\nd three\nlong = x \\\n    y\nu=\\u00e9t\\u00e9\nk\\=ey=v\n", map[string]any{
+			"a.b": "1", "c": "two", "d": "three", "long": "x y", "u": "été", "k=ey": "v",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.in), "f", tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("Parse (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const secret = "Zk29sSecretValue"
+	tests := []struct {
+		name      string
+		format    Format
+		in        string
+		line, col int
+		msg       string
+	}{
+		{"yaml syntax", YAML, "a: 1\nb: [1, 2\n", 1, 0, "invalid YAML"}, // yaml.v3 reports the line where the flow started
+		{"yaml duplicate", YAML, "a: 1\na: " + secret + "\n", 2, 1, "duplicate key"},
+		{"yaml not a mapping", YAML, "- a\n- b\n", 1, 1, "expected a mapping"},
+		{"yaml two documents", YAML, "a: 1\n---\nb: 2\n", 2, 1, "more than one YAML document"},
+		{"json syntax", JSON, "{\n  \"a\": " + secret + "\n}", 2, 8, "invalid JSON"},
+		{"json array", JSON, "[1]", 1, 1, "expected an object"},
+		{"json trailing", JSON, "{} {}", 1, 4, "unexpected data"},
+		{"toml", TOML, "a = 1\nb = = " + secret + "\n", 2, 0, "invalid TOML"},
+		{"env missing equals", Env, "A=1\n" + secret + "\n", 2, 17, "expected '='"},
+		{"env bad name", Env, "A=1\n  9X=" + secret + "\n", 2, 3, "expected a variable name"},
+		{"env unterminated", Env, "A=1\nB=\"" + secret + "\nC=2\n", 2, 3, "unterminated double-quoted"},
+		{"env text after quote", Env, "A='x' " + secret + "\n", 1, 7, "unexpected text"},
+		{"properties bad escape", Properties, "a=1\nb=\\uZZ" + secret + "\n", 2, 0, "malformed"},
+		{"env binary", Env, "A=\xff\n", 0, 0, "not UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), "conf/app.x", tt.format)
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v (%T) is not an InputError", err, err)
+			}
+			if ie.File != "conf/app.x" || ie.Line != tt.line || (tt.col != 0 && ie.Col != tt.col) {
+				t.Errorf("at %s:%d:%d, want line %d col %d (%v)", ie.File, ie.Line, ie.Col, tt.line, tt.col, err)
+			}
+			if !strings.Contains(ie.Msg, tt.msg) {
+				t.Errorf("message %q, want %q", ie.Msg, tt.msg)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error quotes the file's content: %v", err)
+			}
+		})
+	}
+}
+
+func TestDetectFormat(t *testing.T) {
+	for in, want := range map[string]Format{
+		"values-prod.yaml": YAML, "a.yml": YAML, "x/app.JSON": JSON, "limits.toml": TOML,
+		".env": Env, "config/prod.env": Env, ".env.production": Env, "a.properties": Properties,
+		"README": "", "app.ini": "",
+	} {
+		if got := DetectFormat(in); got != want {
+			t.Errorf("DetectFormat(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// fuzzParser checks what holds for any input: no panic, and either keys or
+// an InputError with a position inside the file that does not quote it.
+func fuzzParser(t *testing.T, data []byte, f Format) {
+	got, err := Parse(data, "fuzz", f)
+	if err != nil {
+		var ie *snapshot.InputError
+		if !errors.As(err, &ie) {
+			t.Fatalf("error %v is not an InputError", err)
+		}
+		if ie.Line > strings.Count(string(data), "\n")+strings.Count(string(data), "\r")+1 {
+			t.Fatalf("line %d beyond the end of the input", ie.Line)
+		}
+		return
+	}
+	for k := range got {
+		if k == "" && f == Env {
+			t.Fatalf("empty key from %q", data)
+		}
+	}
+}
+
+func FuzzParseEnv(f *testing.F) {
+	for _, s := range []string{"A=1\n", "export B='x'\n", "C=\"a\\nb\"\n", "# c\n\nD=e # f\n", "E=\"unterminated", "=x", "A B=1", "A='a'b"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParser(t, data, Env)
+		// Round trip: a simple assignment reads back.
+		m, err := ParseEnv(data, "fuzz")
+		if err == nil {
+			for k, v := range m {
+				if strings.ContainsAny(v, "\n'\"#\\ \t\r") || v == "" {
+					continue
+				}
+				back, err := ParseEnv([]byte(k+"="+v+"\n"), "rt")
+				if err != nil || back[k] != v {
+					t.Fatalf("round trip of %q=%q gave %q, %v", k, v, back[k], err)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseProperties(f *testing.F) {
+	for _, s := range []string{"a=1\n", "b: 2\n", "c 3\n", "d=x\\\n  y\n", "e=\\u0041\n", "f=\\u00", "\\", "g\\ h=i"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParser(t, data, Properties)
+	})
+}
+
+func FuzzParseYAML(f *testing.F) {
+	for _, s := range []string{"a: 1\n", "a: {b: [1, 2]}\n", "- x\n", "a: &x 1\nb: *x\n", "a: 1\na: 2\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParser(t, data, YAML)
+	})
+}
