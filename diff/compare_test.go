@@ -1,0 +1,106 @@
+package diff
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+func num(s string) json.Number { return json.Number(s) }
+
+func TestCompareChanges(t *testing.T) {
+	prod := &snapshot.Snapshot{Environment: "prod", Sources: []snapshot.SourceStatus{{Name: "a", OK: true}}, Resources: []snapshot.Resource{
+		res("aws.rds.instance", "prod-db", nil, map[string]any{
+			"engine_version": "15.4",
+			"read_replicas":  num("2"),
+			"storage_gb":     num("100"),
+			"port":           num("5432"),
+			"parameters":     map[string]any{"max_connections": "400", "work_mem": "4MB"},
+			"zones":          []any{"a", "b"},
+			"only_prod":      true,
+		}),
+		res("aws.rds.instance", "prod-replica", nil, nil),
+	}}
+	stg := &snapshot.Snapshot{Environment: "staging", Sources: []snapshot.SourceStatus{{Name: "a", OK: true}}, Resources: []snapshot.Resource{
+		res("aws.rds.instance", "staging-db", nil, map[string]any{
+			"engine_version": num("15.4"), // a number, not the string: type-aware
+			"read_replicas":  num("0"),
+			"storage_gb":     num("100.0"), // 100 == 100.0
+			"port":           num("5432"),
+			"parameters":     map[string]any{"max_connections": "100", "work_mem": "4MB"},
+			"zones":          []any{"a", "b"},
+			"only_staging":   "x",
+		}),
+	}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		Key, Path string
+		Kind      Kind
+		Ref, Oth  any
+	}
+	var gotChanges []got
+	for _, c := range r.Changes {
+		gotChanges = append(gotChanges, got{c.Pair.Key, c.Path, c.Kind, c.Ref, c.Other})
+	}
+	want := []got{
+		{"db", "engine_version", Changed, "15.4", num("15.4")},
+		{"db", "only_prod", Removed, true, nil},
+		{"db", "only_staging", Added, nil, "x"},
+		{"db", "parameters.max_connections", Changed, "400", "100"},
+		{"db", "read_replicas", Changed, num("2"), num("0")},
+		{"replica", "", Removed, "prod-replica", nil},
+	}
+	if diff := cmp.Diff(want, gotChanges); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
+func TestCompareFailedSourceIsNotCompared(t *testing.T) {
+	prod := &snapshot.Snapshot{Environment: "prod", Sources: []snapshot.SourceStatus{{Name: "aws", OK: true}}, Resources: []snapshot.Resource{res("aws.sqs.queue", "prod-q", nil, nil)}}
+	stg := &snapshot.Snapshot{Environment: "staging", Sources: []snapshot.SourceStatus{{Name: "aws", OK: false, Error: "AccessDenied"}}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Changes) != 0 {
+		t.Errorf("a failed source must not yield 'only in prod' changes, got %+v", r.Changes)
+	}
+	if len(r.NotCompared) != 1 || r.NotCompared[0].Env != "staging" {
+		t.Errorf("NotCompared = %+v, want the queue not compared with staging", r.NotCompared)
+	}
+}
+
+func TestCompareManyEnvironments(t *testing.T) {
+	mk := func(env string, n string) *snapshot.Snapshot {
+		return &snapshot.Snapshot{Environment: env, Resources: []snapshot.Resource{res("app.x.y", env+"-svc", nil, map[string]any{"n": num(n)})}}
+	}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": mk("prod", "1"), "staging": mk("staging", "2"), "dev": mk("dev", "1")},
+		Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}, "dev": {"dev"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"prod", "dev", "staging"}; !cmp.Equal(r.Environments, want) {
+		t.Errorf("environments %v, want %v", r.Environments, want)
+	}
+	if len(r.Changes) != 1 || r.Changes[0].Pair.Env != "staging" {
+		t.Errorf("changes %+v, want one against staging only", r.Changes)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	attrs := map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "x.y": 2}
+	for path, want := range map[string]any{"a.b.c": 1, "x.y": 2} {
+		if v, ok := Lookup(attrs, path); !ok || v != want {
+			t.Errorf("Lookup(%q) = %v, %v; want %v", path, v, ok, want)
+		}
+	}
+	if _, ok := Lookup(attrs, "a.z"); ok {
+		t.Error("Lookup(a.z) found something")
+	}
+}

@@ -1,0 +1,148 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+func TestStripTokens(t *testing.T) {
+	prod := []string{"prod", "production"}
+	tests := []struct {
+		name, in string
+		tokens   []string
+		want     string
+	}{
+		{"prefix with dash", "prod-orders-db", prod, "orders-db"},
+		{"suffix with dash", "orders-db-prod", prod, "orders-db"},
+		{"middle with underscore", "orders_prod_db", prod, "orders_db"},
+		{"dots", "prod.orders.db", prod, "orders.db"},
+		{"mixed separators keep the later one", "orders_prod-db", prod, "orders-db"},
+		{"case-insensitive", "PROD-Orders", prod, "Orders"},
+		{"second token", "production-orders", prod, "orders"},
+		{"token inside a word is kept", "product-db", prod, "product-db"},
+		{"only tokens keeps the name", "prod", prod, "prod"},
+		{"path keeps its leading slash", "/prod/app/flag", prod, "/app/flag"},
+		{"multi-word token", "orders-eu-prod-db", []string{"eu-prod"}, "orders-db"},
+		{"staging short", "orders-db-stg", []string{"staging", "stg"}, "orders-db"},
+		{"no tokens", "prod-orders", nil, "prod-orders"},
+		{"trailing separator kept", "prod-orders-", prod, "orders-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := StripTokens(tt.in, tt.tokens); got != tt.want {
+				t.Errorf("StripTokens(%q, %v) = %q, want %q", tt.in, tt.tokens, got, tt.want)
+			}
+		})
+	}
+}
+
+func res(typ, name string, tags map[string]string, attrs map[string]any) snapshot.Resource {
+	if attrs == nil {
+		attrs = map[string]any{}
+	}
+	return snapshot.Resource{Type: typ, Name: name, Tags: tags, Attrs: attrs}
+}
+
+func TestMatching(t *testing.T) {
+	tokens := map[string][]string{"prod": {"prod", "production"}, "staging": {"staging", "stg"}}
+	tests := []struct {
+		name       string
+		prod, stg  []snapshot.Resource
+		opts       MatchOptions
+		wantPairs  int // pairs with both sides
+		wantSolo   int // pairs with one side
+		wantKeyHow map[string]string
+	}{
+		{
+			name:      "names with different token positions pair",
+			prod:      []snapshot.Resource{res("aws.rds.instance", "prod-orders-db", nil, nil)},
+			stg:       []snapshot.Resource{res("aws.rds.instance", "orders-db-stg", nil, nil)},
+			wantPairs: 1, wantKeyHow: map[string]string{"orders-db": "name"},
+		},
+		{
+			name:      "type scopes keys",
+			prod:      []snapshot.Resource{res("aws.rds.instance", "prod-orders", nil, nil)},
+			stg:       []snapshot.Resource{res("aws.sqs.queue", "staging-orders", nil, nil)},
+			wantSolo:  2,
+			wantKeyHow: map[string]string{"orders": "name"},
+		},
+		{
+			name:       "unique tag names the identity",
+			prod:       []snapshot.Resource{res("aws.rds.instance", "prod-billing-db", map[string]string{"service": "billing"}, nil)},
+			stg:        []snapshot.Resource{res("aws.rds.instance", "stg-billing-pg", map[string]string{"service": "billing"}, nil)},
+			opts:       MatchOptions{Tags: []string{"service"}},
+			wantPairs:  1,
+			wantKeyHow: map[string]string{"billing": "tag:service"},
+		},
+		{
+			name: "tag shared by several resources falls back to names in every environment",
+			prod: []snapshot.Resource{
+				res("aws.rds.instance", "prod-orders-db", map[string]string{"service": "orders"}, nil),
+				res("aws.rds.instance", "prod-orders-db-replica", map[string]string{"service": "orders"}, nil),
+			},
+			stg:        []snapshot.Resource{res("aws.rds.instance", "staging-orders-db", map[string]string{"service": "orders"}, nil)},
+			opts:       MatchOptions{Tags: []string{"service"}},
+			wantPairs:  1,
+			wantSolo:   1,
+			wantKeyHow: map[string]string{"orders-db": "name (tag:service is not unique)"},
+		},
+		{
+			name:       "alias beats tag and name",
+			prod:       []snapshot.Resource{res("aws.rds.instance", "legacy-main", map[string]string{"service": "x"}, nil)},
+			stg:        []snapshot.Resource{res("aws.rds.instance", "staging-orders", nil, nil)},
+			opts:       MatchOptions{Tags: []string{"service"}, Aliases: map[string]map[string]string{"aws.rds.instance": {"legacy-main": "orders"}}},
+			wantPairs:  1,
+			wantKeyHow: map[string]string{"orders": "alias"},
+		},
+		{
+			name: "collector key beats everything",
+			prod: []snapshot.Resource{{Type: "postgres.schema.table", Name: "users", Key: "db/public.users", Attrs: map[string]any{}}},
+			stg:  []snapshot.Resource{{Type: "postgres.schema.table", Name: "users", Key: "db/public.users", Attrs: map[string]any{}}},
+			opts: MatchOptions{Aliases: map[string]map[string]string{"*": {"users": "other"}}},
+			wantPairs: 1, wantKeyHow: map[string]string{"db/public.users": "collector"},
+		},
+		{
+			name: "duplicate keys are numbered, not dropped",
+			prod: []snapshot.Resource{res("aws.ec2.instance", "prod-web", nil, nil), res("aws.ec2.instance", "web", nil, nil)},
+			stg:  []snapshot.Resource{res("aws.ec2.instance", "staging-web", nil, nil)},
+			wantPairs: 1, wantSolo: 1,
+			wantKeyHow: map[string]string{"web#2": "name (duplicate)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Tokens = tokens
+			snaps := map[string]*snapshot.Snapshot{
+				"prod":    {Environment: "prod", Resources: tt.prod},
+				"staging": {Environment: "staging", Resources: tt.stg},
+			}
+			r, err := Compare("prod", snaps, Options{Match: tt.opts, ExplainMatching: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			both, solo := 0, 0
+			for _, p := range r.Pairs {
+				if p.Ref != nil && p.Other != nil {
+					both++
+				} else {
+					solo++
+				}
+			}
+			if both != tt.wantPairs || solo != tt.wantSolo {
+				t.Errorf("pairs: %d matched, %d alone; want %d and %d (%+v)", both, solo, tt.wantPairs, tt.wantSolo, r.Matching)
+			}
+			for key, how := range tt.wantKeyHow {
+				found := false
+				for _, k := range r.Matching {
+					if k.Key == key && k.How == how {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no key %q derived by %q in %+v", key, how, r.Matching)
+				}
+			}
+		})
+	}
+}
