@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/collectors/snapshotfile"
 )
 
@@ -11,6 +12,7 @@ import (
 func Registry() *collectors.Registry {
 	r, err := collectors.NewRegistry(
 		snapshotfile.Kind,
+		files.Kind,
 	)
 	if err != nil {
 		panic(err) // a duplicate kind is a programming error caught by TestRegistry
