@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/files"
+	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
 )
 
@@ -13,6 +14,7 @@ func Registry() *collectors.Registry {
 	r, err := collectors.NewRegistry(
 		snapshotfile.Kind,
 		files.Kind,
+		postgres.Kind,
 	)
 	if err != nil {
 		panic(err) // a duplicate kind is a programming error caught by TestRegistry

@@ -155,7 +155,7 @@ func (p *Postgres) StartReplica(slot string) (*Postgres, error) {
 	if err := writeFile(pgpass, fmt.Sprintf("127.0.0.1:%d:*:%s:%s\n", p.Port, p.User, p.Password), 0o600); err != nil {
 		return nil, err
 	}
-	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-D", r.dataDir(), "-R", "-X", "stream", "--no-sync"}
+	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", p.User, "-D", r.dataDir(), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"}
 	if slot != "" {
 		args = append(args, "-C", "-S", slot)
 	}

@@ -1,0 +1,197 @@
+// Package postgres is the "postgres" source kind: it looks inside a
+// PostgreSQL server over an ordinary read-only connection and states facts
+// about its version and role, replication topology, settings, connections,
+// extensions, schema, migrations and data shape.
+//
+// Every query runs in one READ ONLY transaction with a statement timeout.
+// The DSN is read from the environment variable named by dsn_env and never
+// appears in a resource, an error or a log line.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Kind registers the collector.
+var Kind = collectors.Kind{
+	Name:    "postgres",
+	Summary: "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
+	New:     New,
+}
+
+// DefaultTimeout bounds a whole collection when the source sets no timeout.
+const DefaultTimeout = 30 * time.Second
+
+type options struct {
+	DSNEnv        string          `yaml:"dsn_env"`
+	Schemas       []string        `yaml:"schemas"`
+	ExcludeTables []string        `yaml:"exclude_tables"`
+	Timeout       config.Duration `yaml:"timeout"`
+}
+
+// Collector collects one PostgreSQL database.
+type Collector struct {
+	name    string
+	dsnEnv  string
+	schemas []string
+	exclude []string
+	timeout time.Duration
+	getenv  func(string) string
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New validates the source's options; it contacts nothing.
+func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) {
+	var o options
+	if err := src.Decode(&o); err != nil {
+		return nil, err
+	}
+	if o.DSNEnv == "" {
+		return nil, src.Errorf("dsn_env", "missing: the environment variable holding the DSN (the DSN itself never goes in the config)")
+	}
+	for i, s := range o.Schemas {
+		if strings.TrimSpace(s) == "" {
+			return nil, src.Errorf("schemas", "schemas[%d] is empty", i)
+		}
+	}
+	for i, g := range o.ExcludeTables {
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			return nil, src.Errorf("exclude_tables", "exclude_tables[%d]: %q is not a valid glob", i, g)
+		}
+	}
+	getenv := deps.Getenv
+	if getenv == nil {
+		return nil, errors.New("postgres collector needs deps.Getenv")
+	}
+	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables, timeout: time.Duration(o.Timeout), getenv: getenv}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	return c, nil
+}
+
+// Collect connects, collects every fact in one read-only transaction and
+// disconnects.
+func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
+	dsn := c.getenv(c.dsnEnv)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	conn, tx, err := c.begin(ctx, dsn)
+	if err != nil {
+		return nil, scrub(err, dsn)
+	}
+	defer conn.Close(context.Background())
+	defer tx.Rollback(context.Background())
+	res, err := c.collect(ctx, tx)
+	if err != nil {
+		return res, scrub(fmt.Errorf("collect postgres source %s: %w", c.name, err), dsn)
+	}
+	return res, nil
+}
+
+// begin connects and opens the read-only transaction every query runs in.
+func (c *Collector) begin(ctx context.Context, dsn string) (*pgx.Conn, pgx.Tx, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, nil, fmt.Errorf("postgres source %s: environment variable %s is empty or unset", c.name, c.dsnEnv)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// The parser's message may quote the DSN; withhold it.
+		return nil, nil, fmt.Errorf("postgres source %s: the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.name, c.dsnEnv)
+	}
+	cfg.ConnectTimeout = c.timeout
+	cfg.RuntimeParams["application_name"] = "envparity"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to postgres source %s ($%s): %w", c.name, c.dsnEnv, err)
+	}
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, nil, fmt.Errorf("begin read-only transaction on postgres source %s: %w", c.name, err)
+	}
+	ms := c.timeout.Milliseconds()
+	if ms < 1 {
+		ms = 1
+	}
+	// search_path = pg_catalog makes every printed name schema-qualified,
+	// the same whatever the role's own search_path is.
+	for _, q := range []string{
+		fmt.Sprintf("SET LOCAL statement_timeout = %d", ms),
+		"SET LOCAL lock_timeout = 1000",
+		"SET LOCAL search_path = pg_catalog",
+		// The first query takes the snapshot: from then on the access
+		// mode can no longer be changed to READ WRITE.
+		"SELECT 1",
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			tx.Rollback(context.Background())
+			conn.Close(context.Background())
+			return nil, nil, fmt.Errorf("prepare transaction on postgres source %s: %w", c.name, err)
+		}
+	}
+	return conn, tx, nil
+}
+
+// scrubbedError hides a DSN and its password from an error's text while
+// keeping the cause for errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrub removes the DSN and its password from err's message.
+func scrub(err error, dsn string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	secrets := []string{dsn}
+	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
+		secrets = append(secrets, cfg.Password)
+	}
+	changed := false
+	for _, s := range secrets {
+		if len(s) >= 3 && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+// excluded reports whether a table matches one of the exclude_tables globs,
+// as schema.table or as the bare table name.
+func (c *Collector) excluded(schema, table string) bool {
+	for _, g := range c.exclude {
+		if ok, _ := path.Match(g, schema+"."+table); ok {
+			return true
+		}
+		if ok, _ := path.Match(g, table); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Collector) key(parts ...string) string {
+	return c.name + "/" + strings.Join(parts, "/")
+}
