@@ -41,8 +41,11 @@ type decoder struct {
 	dec  *json.Decoder
 }
 
-func (d *decoder) errAt(off int64, field, msg string) *InputError {
-	// The decoder's offset sits before separators and blanks; point at the value.
+// skipBlank moves an offset past blanks and separators to the next value.
+func (d *decoder) skipBlank(off int64) int64 {
+	if off < 0 {
+		off = 0
+	}
 	for off < int64(len(d.data)) {
 		c := d.data[off]
 		if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' && c != ':' {
@@ -50,7 +53,12 @@ func (d *decoder) errAt(off int64, field, msg string) *InputError {
 		}
 		off++
 	}
-	line, col := LineCol(d.data, off)
+	return off
+}
+
+func (d *decoder) errAt(off int64, field, msg string) *InputError {
+	// The decoder's offset sits before separators and blanks; point at the value.
+	line, col := LineCol(d.data, d.skipBlank(off))
 	return &InputError{File: d.file, Line: line, Col: col, Field: field, Msg: msg}
 }
 
@@ -66,7 +74,8 @@ func (d *decoder) jsonErr(err error, start int64, field string) *InputError {
 		if typ.Field != "" {
 			f = joinField(field, typ.Field)
 		}
-		return d.errAt(typ.Offset-1, f, fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value))
+		// The offset is relative to the value being decoded.
+		return d.errAt(d.skipBlank(start)+typ.Offset-1, f, fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return d.errAt(int64(len(d.data)), field, "unexpected end of file")
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -147,10 +148,10 @@ func Equal(a, b any) bool {
 				return true
 			}
 			// Integers compare exactly; anything else as floats.
-			xi, errx := xn.Int64()
-			yi, erry := yn.Int64()
-			if errx == nil && erry == nil {
-				return xi == yi
+			xi, okx := new(big.Int).SetString(string(xn), 10)
+			yi, oky := new(big.Int).SetString(string(yn), 10)
+			if okx && oky {
+				return xi.Cmp(yi) == 0
 			}
 		}
 	}
