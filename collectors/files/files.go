@@ -164,9 +164,11 @@ func (c *Collector) read(full string) (snapshot.Resource, error) {
 	}, nil
 }
 
-// rel is the file's path as the user would write it: relative to the
+func (c *Collector) rel(full string) string { return c.Rel(full) }
+
+// Rel is a file's path as the user would write it: relative to the
 // config's directory when below it, slash-separated.
-func (c *Collector) rel(full string) string {
+func (c *Collector) Rel(full string) string {
 	if c.src.Dir != "" {
 		if r, err := filepath.Rel(c.src.Dir, full); err == nil && !strings.HasPrefix(r, "..") {
 			return filepath.ToSlash(r)
