@@ -165,7 +165,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		cfg.Version = *raw.Version
 	}
 	cfg.Environments = d.environments(&raw.Environments, cfg.Dir)
-	if len(cfg.Environments) == 0 && root.Kind == yaml.MappingNode {
+	if len(cfg.Environments) == 0 && root.Kind == yaml.MappingNode && (raw.Environments.Kind == 0 || raw.Environments.Tag == "!!null") {
 		d.fail(root, "environments", "missing: name at least one environment")
 	}
 	if raw.Reference == "" {

@@ -87,8 +87,11 @@ func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, field string) {
 			return
 		}
 		p := reflect.New(v.Type().Elem())
+		before := len(d.errs)
 		d.decode(n, p.Elem(), field)
-		v.Set(p)
+		if len(d.errs) == before {
+			v.Set(p)
+		}
 	case reflect.Struct:
 		d.decodeStruct(n, v, field)
 	case reflect.Slice:
