@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/aws"
 	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
@@ -13,6 +14,7 @@ import (
 func Registry() *collectors.Registry {
 	r, err := collectors.NewRegistry(
 		snapshotfile.Kind,
+		aws.Kind,
 		files.Kind,
 		postgres.Kind,
 	)

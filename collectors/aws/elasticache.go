@@ -1,0 +1,88 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// collectElastiCache collects replication groups (aws.elasticache.replication_group).
+func collectElastiCache(ctx context.Context, r *region) ([]item, error) {
+	cl := elasticache.NewFromConfig(r.cfg)
+	var rgs []ectypes.ReplicationGroup
+	p := elasticache.NewDescribeReplicationGroupsPaginator(cl, &elasticache.DescribeReplicationGroupsInput{MaxRecords: aws.Int32(100)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeReplicationGroups: %w", err)
+		}
+		rgs = append(rgs, out.ReplicationGroups...)
+	}
+	// Engine versions live on the member clusters.
+	version := map[string]string{}
+	engine := map[string]string{}
+	cp := elasticache.NewDescribeCacheClustersPaginator(cl, &elasticache.DescribeCacheClustersInput{MaxRecords: aws.Int32(100)})
+	for cp.HasMorePages() {
+		out, err := cp.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("DescribeCacheClusters: %w", err)
+		}
+		for _, c := range out.CacheClusters {
+			if id := deref(c.ReplicationGroupId); id != "" {
+				version[id] = deref(c.EngineVersion)
+				engine[id] = deref(c.Engine)
+			}
+		}
+	}
+	tags := make([]map[string]string, len(rgs))
+	err := r.each(ctx, len(rgs), func(i int) error {
+		out, err := cl.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: rgs[i].ARN})
+		if err != nil {
+			return fmt.Errorf("ListTagsForResource %s: %w", deref(rgs[i].ReplicationGroupId), err)
+		}
+		tags[i] = tagMap(out.TagList, func(t ectypes.Tag) (string, string) { return deref(t.Key), deref(t.Value) })
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var items []item
+	for i, g := range rgs {
+		if !r.wanted(tags[i]) {
+			continue
+		}
+		id := deref(g.ReplicationGroupId)
+		replicas := 0
+		if len(g.NodeGroups) > 0 && len(g.NodeGroups[0].NodeGroupMembers) > 0 {
+			replicas = len(g.NodeGroups[0].NodeGroupMembers) - 1
+		}
+		eng := deref(g.Engine)
+		if eng == "" {
+			eng = engine[id]
+		}
+		a := map[string]any{
+			"engine":                  eng,
+			"engine_version":          version[id],
+			"node_type":               deref(g.CacheNodeType),
+			"shards":                  len(g.NodeGroups),
+			"replicas_per_shard":      replicas,
+			"cluster_mode":            aws.ToBool(g.ClusterEnabled),
+			"automatic_failover":      string(g.AutomaticFailover),
+			"multi_az":                string(g.MultiAZ),
+			"transit_encryption":      aws.ToBool(g.TransitEncryptionEnabled),
+			"at_rest_encryption":      aws.ToBool(g.AtRestEncryptionEnabled),
+			"auth_enabled":            aws.ToBool(g.AuthTokenEnabled),
+			"snapshot_retention_days": deref(g.SnapshotRetentionLimit),
+		}
+		items = append(items, item{
+			res:     snapshot.Resource{Type: "aws.elasticache.replication_group", Name: r.resourceName(id), ID: deref(g.ARN), Tags: tags[i], Attrs: a},
+			dimName: "ReplicationGroupId", dimValue: id,
+		})
+	}
+	return items, nil
+}

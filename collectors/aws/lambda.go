@@ -1,0 +1,87 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// collectLambda collects functions (aws.lambda.function).
+func collectLambda(ctx context.Context, r *region) ([]item, error) {
+	cl := lambda.NewFromConfig(r.cfg)
+	var fns []lambdatypes.FunctionConfiguration
+	p := lambda.NewListFunctionsPaginator(cl, &lambda.ListFunctionsInput{MaxItems: aws.Int32(50)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ListFunctions: %w", err)
+		}
+		fns = append(fns, out.Functions...)
+	}
+	tags := make([]map[string]string, len(fns))
+	reserved := make([]*int32, len(fns))
+	err := r.each(ctx, 2*len(fns), func(i int) error {
+		fn := fns[i/2]
+		if i%2 == 0 {
+			out, err := cl.ListTags(ctx, &lambda.ListTagsInput{Resource: fn.FunctionArn})
+			if err != nil {
+				return fmt.Errorf("ListTags %s: %w", deref(fn.FunctionName), err)
+			}
+			if len(out.Tags) > 0 {
+				tags[i/2] = out.Tags
+			}
+			return nil
+		}
+		out, err := cl.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: fn.FunctionName})
+		if err != nil {
+			return fmt.Errorf("GetFunctionConcurrency %s: %w", deref(fn.FunctionName), err)
+		}
+		reserved[i/2] = out.ReservedConcurrentExecutions
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var items []item
+	for i, fn := range fns {
+		if !r.wanted(tags[i]) {
+			continue
+		}
+		name := deref(fn.FunctionName)
+		var archs []string
+		for _, a := range fn.Architectures {
+			archs = append(archs, string(a))
+		}
+		var env []string
+		if fn.Environment != nil {
+			for k := range fn.Environment.Variables {
+				env = append(env, k)
+			}
+		}
+		a := map[string]any{
+			"runtime":         string(fn.Runtime),
+			"package_type":    string(fn.PackageType),
+			"architectures":   sortedSet(archs),
+			"memory_mb":       deref(fn.MemorySize),
+			"timeout_seconds": deref(fn.Timeout),
+			"env_names":       sortedSet(env),
+			"handler":         deref(fn.Handler),
+		}
+		if reserved[i] != nil {
+			a["reserved_concurrency"] = *reserved[i]
+		}
+		if fn.EphemeralStorage != nil {
+			a["ephemeral_storage_mb"] = deref(fn.EphemeralStorage.Size)
+		}
+		items = append(items, item{
+			res:     snapshot.Resource{Type: "aws.lambda.function", Name: r.resourceName(name), ID: deref(fn.FunctionArn), Tags: tags[i], Attrs: a},
+			dimName: "FunctionName", dimValue: name,
+		})
+	}
+	return items, nil
+}

@@ -1,0 +1,117 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// collectSQS collects queues (aws.sqs.queue).
+func collectSQS(ctx context.Context, r *region) ([]item, error) {
+	cl := sqs.NewFromConfig(r.cfg)
+	var urls []string
+	p := sqs.NewListQueuesPaginator(cl, &sqs.ListQueuesInput{MaxResults: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ListQueues: %w", err)
+		}
+		urls = append(urls, out.QueueUrls...)
+	}
+	attrs := make([]map[string]string, len(urls))
+	tags := make([]map[string]string, len(urls))
+	err := r.each(ctx, 2*len(urls), func(i int) error {
+		u := urls[i/2]
+		if i%2 == 0 {
+			out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &u, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+			if err != nil {
+				return fmt.Errorf("GetQueueAttributes %s: %w", lastSegment(u, "/"), err)
+			}
+			attrs[i/2] = out.Attributes
+			return nil
+		}
+		out, err := cl.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &u})
+		if err != nil {
+			return fmt.Errorf("ListQueueTags %s: %w", lastSegment(u, "/"), err)
+		}
+		if len(out.Tags) > 0 {
+			tags[i/2] = out.Tags
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var items []item
+	for i, u := range urls {
+		if !r.wanted(tags[i]) {
+			continue
+		}
+		at := attrs[i]
+		name := lastSegment(u, "/")
+		num := func(k string) any {
+			if n, err := strconv.Atoi(at[k]); err == nil {
+				return n
+			}
+			return nil
+		}
+		a := map[string]any{
+			"fifo":                       at["FifoQueue"] == "true",
+			"visibility_timeout_seconds": num("VisibilityTimeout"),
+			"retention_seconds":          num("MessageRetentionPeriod"),
+			"delay_seconds":              num("DelaySeconds"),
+			"max_message_bytes":          num("MaximumMessageSize"),
+			"receive_wait_seconds":       num("ReceiveMessageWaitTimeSeconds"),
+			"dead_letter_queue":          false,
+			"encryption":                 sqsEncryption(at),
+		}
+		if at["FifoQueue"] == "true" {
+			a["content_based_deduplication"] = at["ContentBasedDeduplication"] == "true"
+		}
+		if rp := at["RedrivePolicy"]; rp != "" {
+			var pol struct {
+				Target   string `json:"deadLetterTargetArn"`
+				MaxCount any    `json:"maxReceiveCount"`
+			}
+			if err := json.Unmarshal([]byte(rp), &pol); err == nil && pol.Target != "" {
+				a["dead_letter_queue"] = true
+				a["dead_letter_target"] = r.logical(lastSegment(pol.Target, ":"))
+				switch v := pol.MaxCount.(type) {
+				case float64:
+					a["max_receive_count"] = int(v)
+				case string:
+					if n, err := strconv.Atoi(v); err == nil {
+						a["max_receive_count"] = n
+					}
+				}
+			}
+		}
+		for k, v := range a {
+			if v == nil {
+				delete(a, k)
+			}
+		}
+		items = append(items, item{
+			res:     snapshot.Resource{Type: "aws.sqs.queue", Name: r.resourceName(name), ID: at["QueueArn"], Tags: tags[i], Attrs: a},
+			dimName: "QueueName", dimValue: name,
+		})
+	}
+	return items, nil
+}
+
+func sqsEncryption(at map[string]string) string {
+	switch {
+	case at["KmsMasterKeyId"] != "":
+		return "kms"
+	case at["SqsManagedSseEnabled"] == "true":
+		return "sqs_managed"
+	}
+	return "none"
+}
