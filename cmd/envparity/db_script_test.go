@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/envparity/envparity/internal/dbtest"
+)
+
+// dbEnvVars are the variables the db_*.txtar scripts read DSNs from.
+var dbEnvVars = []string{"PROD_ORDERS_DSN", "STAGING_ORDERS_DSN", "PROD_REPLICA_DSN", "WRONG_PASSWORD_DSN", "WRONG_PASSWORD", "DB_PASSWORDS"}
+
+const dbProdFixture = `
+CREATE EXTENSION pg_trgm;
+CREATE TABLE users (
+	id bigserial PRIMARY KEY,
+	email text NOT NULL UNIQUE,
+	nickname text
+);
+CREATE INDEX users_nickname_idx ON users (nickname);
+INSERT INTO users (email, nickname) SELECT 'u' || g || '@example.com', 'n' || g FROM generate_series(1, 400) g;
+ANALYZE;
+`
+
+// The staging database lacks the replica, the extension and the index, has
+// NULLs in half of nickname, and one column that production does not have yet.
+const dbStagingFixture = `
+CREATE TABLE users (
+	id bigserial PRIMARY KEY,
+	email text NOT NULL UNIQUE,
+	nickname text,
+	referral_code text
+);
+INSERT INTO users (email, nickname) SELECT 'u' || g || '@example.com', CASE WHEN g % 2 = 0 THEN 'n' || g END FROM generate_series(1, 400) g;
+ANALYZE;
+`
+
+// TestDBScripts runs testdata/dbscript/db_*.txtar (apart from
+// testdata/script, whose scripts run without database servers) against real servers: a
+// "prod" PostgreSQL primary with a streaming replica and a standalone
+// "staging" server, started once for all scripts.
+func TestDBScripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/dbscript/db_*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no testdata/dbscript/db_*.txtar")
+	}
+	prod, err := dbtest.StartPostgres(dbtest.PGOptions{})
+	dbtest.Require(t, err)
+	t.Cleanup(prod.Stop)
+	staging, err := dbtest.StartPostgres(dbtest.PGOptions{})
+	dbtest.Require(t, err)
+	t.Cleanup(staging.Stop)
+	ctx := context.Background()
+	for _, s := range []struct {
+		srv     *dbtest.Postgres
+		fixture string
+	}{{prod, dbProdFixture}, {staging, dbStagingFixture}} {
+		if err := s.srv.Exec(ctx, "postgres", "CREATE DATABASE orders"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.srv.Exec(ctx, "orders", s.fixture); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replica, err := prod.StartReplica("orders_replica")
+	dbtest.Require(t, err)
+	t.Cleanup(replica.Stop)
+
+	vars := map[string]string{
+		"PROD_ORDERS_DSN":    prod.DSN("orders"),
+		"STAGING_ORDERS_DSN": staging.DSN("orders"),
+		"PROD_REPLICA_DSN":   replica.DSN("orders"),
+		"WRONG_PASSWORD_DSN": staging.DSNAs("postgres", "Wrong-"+dbtest.PGPassword, "orders"),
+		"WRONG_PASSWORD":     "Wrong-" + dbtest.PGPassword,
+		// Scripts check that no output holds a password.
+		"DB_PASSWORDS": dbtest.PGPassword,
+	}
+	testscript.Run(t, testscript.Params{
+		Files: files,
+		Setup: func(env *testscript.Env) error {
+			for k, v := range vars {
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":    dbExits,
+			"findings": dbFindings,
+			"nosecret": dbNoSecret,
+		},
+	})
+}
+
+// dbExits runs a program found on the script's PATH (envparity is the real
+// CLI, see TestMain) in $WORK with the script's DSN variables, and checks its
+// exit code: exits CODE PROGRAM ARGS...
+func dbExits(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || neg {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %q is not an exit code", args[0])
+	}
+	bin := ""
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		if st, err := os.Stat(filepath.Join(dir, args[1])); err == nil && !st.IsDir() {
+			bin = filepath.Join(dir, args[1])
+			break
+		}
+	}
+	if bin == "" {
+		ts.Fatalf("exits: %s not found on PATH", args[1])
+	}
+	cmd := exec.Command(bin, args[2:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "HOME="+ts.Getenv("HOME"))
+	for _, k := range dbEnvVars {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	cmd.Stdout, cmd.Stderr = ts.Stdout(), ts.Stderr()
+	err = cmd.Run()
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// dbFindings writes one line per finding of a JSON report at or above a
+// severity: "severity rule key path", sorted.
+func dbFindings(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: findings report.json min-severity out.txt")
+	}
+	var report struct {
+		Findings []struct {
+			Rule, Severity, Key, Path, Environment string
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &report); err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	rank := map[string]int{"error": 3, "warning": 2, "info": 1}
+	var lines []string
+	for _, f := range report.Findings {
+		if rank[f.Severity] >= rank[args[1]] {
+			lines = append(lines, fmt.Sprintf("%s %s %s %s %s", f.Severity, f.Rule, f.Environment, f.Key, f.Path))
+		}
+	}
+	sort.Strings(lines)
+	if err := os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+// dbNoSecret fails if a file holds a password of the test servers or a DSN.
+func dbNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	for _, f := range args {
+		data := ts.ReadFile(f)
+		for _, k := range dbEnvVars {
+			if v := ts.Getenv(k); v != "" && strings.Contains(data, v) {
+				ts.Fatalf("%s contains the value of $%s", f, k)
+			}
+		}
+	}
+}
