@@ -39,11 +39,16 @@ func Rules(cfg *config.Config) ([]*rules.Rule, error) {
 		}
 		// Check each override alone so that every problem gets its own position.
 		if _, err := rules.Merge(builtIn, []rules.Override{o}); err != nil {
+			// Merge says "origin: rules: ID: field: problem"; keep field and problem.
 			msg := err.Error()
-			if i := strings.Index(msg, ": rules: "); i >= 0 {
-				msg = msg[i+len(": rules: "):]
+			if j := strings.Index(msg, ": rules: "+r.ID+": "); j >= 0 {
+				msg = msg[j+len(": rules: "+r.ID+": "):]
 			}
-			errs = append(errs, r.Pos.Errorf(fmt.Sprintf("rules[%d]", i), "%s", msg))
+			field := fmt.Sprintf("rules[%d]", i)
+			if f, rest, ok := strings.Cut(msg, ": "); ok && !strings.Contains(f, " ") {
+				field, msg = field+"."+f, rest
+			}
+			errs = append(errs, r.Pos.Errorf(field, "%s", msg))
 			continue
 		}
 		overrides = append(overrides, o)
@@ -70,8 +75,42 @@ func Waivers(cfg *config.Config) []rules.Waiver {
 	return out
 }
 
-// Validate checks everything about a config that can be checked offline:
-// its structure, every source's options and every rule.
+// Load reads a config and checks everything that can be checked offline:
+// its structure, every source's options and every rule. All problems come
+// back together, in file order.
+func Load(path string, reg *collectors.Registry) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if cfg == nil {
+		return nil, err
+	}
+	var errs snapshot.InputErrors
+	if err != nil {
+		ies, ok := err.(snapshot.InputErrors)
+		if !ok {
+			return nil, err
+		}
+		errs = append(errs, ies...)
+	}
+	if err := Validate(cfg, reg); err != nil {
+		ies, ok := err.(snapshot.InputErrors)
+		if !ok {
+			return nil, err
+		}
+		errs = append(errs, ies...)
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool {
+			if errs[i].Line != errs[j].Line {
+				return errs[i].Line < errs[j].Line
+			}
+			return errs[i].Col < errs[j].Col
+		})
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// Validate checks a parsed config's source options and rules.
 func Validate(cfg *config.Config, reg *collectors.Registry) error {
 	var errs snapshot.InputErrors
 	if err := reg.Validate(cfg, collectors.Deps{Getenv: func(string) string { return "" }}); err != nil {

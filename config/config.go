@@ -137,7 +137,9 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
-// Parse parses and validates config data read from file.
+// Parse parses and validates config data read from file. On a problem it
+// returns snapshot.InputErrors and, when the YAML itself was readable, the
+// partial config.
 func Parse(data []byte, file string) (*Config, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -178,7 +180,10 @@ func Parse(data []byte, file string) (*Config, error) {
 	d.validateRules(cfg.Rules)
 	d.validateWaivers(cfg)
 	if len(d.errs) > 0 {
-		return nil, d.errs
+		// The partial config goes back too, so that callers can add the
+		// problems only they can see (source options, rule conditions) and
+		// report everything at once.
+		return cfg, d.errs
 	}
 	return cfg, nil
 }

@@ -39,6 +39,12 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 	} else {
 		fmt.Fprintln(w, "No drift found.")
 	}
+	if fixes := remedies(active); len(fixes) > 0 {
+		fmt.Fprintln(w, "\nHow to fix (envparity rules explain RULE tells why it matters):")
+		for _, f := range fixes {
+			fmt.Fprintf(w, "  %s: %s\n", f.Rule, f.Remedy)
+		}
+	}
 	if len(waived) > 0 {
 		fmt.Fprintf(w, "\nWaived (%d):\n", len(waived))
 		for _, f := range waived {
@@ -82,6 +88,21 @@ func renderRows(w io.Writer, header []string, fs []rules.Finding, ref string, ot
 		}
 	}
 	return t.Render()
+}
+
+// remedies returns one finding per rule among errors and warnings, in
+// table order, for the remedy list under the table.
+func remedies(fs []rules.Finding) []rules.Finding {
+	seen := map[string]bool{}
+	var out []rules.Finding
+	for _, f := range fs {
+		if f.Severity.Rank() < rules.Warning.Rank() || seen[f.Rule] || f.Remedy == "" {
+			continue
+		}
+		seen[f.Rule] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 func toAny(ss []string) []any {

@@ -17,11 +17,8 @@ import (
 const redactionKeyEnv = "ENVPARITY_REDACTION_KEY"
 
 func (a *app) loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	cfg, err := audit.Load(path, a.registry)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
-	}
-	if err := audit.Validate(cfg, a.registry); err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
