@@ -8,6 +8,8 @@ import (
 	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
+	"github.com/envparity/envparity/collectors/terraform"
+	"github.com/envparity/envparity/collectors/tfvars"
 )
 
 // Registry returns the registry of every source kind.
@@ -16,6 +18,8 @@ func Registry() *collectors.Registry {
 		snapshotfile.Kind,
 		aws.Kind,
 		files.Kind,
+		terraform.Kind,
+		tfvars.Kind,
 		postgres.Kind,
 	)
 	if err != nil {
