@@ -6,6 +6,7 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/aws"
 	"github.com/envparity/envparity/collectors/files"
+	"github.com/envparity/envparity/collectors/mysql"
 	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
 	"github.com/envparity/envparity/collectors/terraform"
@@ -21,6 +22,7 @@ func Registry() *collectors.Registry {
 		terraform.Kind,
 		tfvars.Kind,
 		postgres.Kind,
+		mysql.Kind,
 	)
 	if err != nil {
 		panic(err) // a duplicate kind is a programming error caught by TestRegistry

@@ -1,0 +1,287 @@
+// Package mysql is the "mysql" source kind, for MariaDB and MySQL 8: it looks
+// inside the server over an ordinary read-only connection and states facts
+// about its version and role, replication topology, variables, connections,
+// plugins, schema, migrations and data shape.
+//
+// Every query runs in one READ ONLY transaction with a statement timeout
+// (max_statement_time on MariaDB, max_execution_time on MySQL). The DSN is
+// read from the environment variable named by dsn_env and never appears in
+// a resource, an error or a log line.
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Kind registers the collector.
+var Kind = collectors.Kind{
+	Name:    "mysql",
+	Summary: "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
+	New:     New,
+}
+
+// DefaultTimeout bounds a whole collection when the source sets no timeout.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultNullSampleRows is how many rows per table are sampled for null fractions.
+const DefaultNullSampleRows = 1000
+
+type options struct {
+	DSNEnv         string          `yaml:"dsn_env"`
+	Schemas        []string        `yaml:"schemas"`
+	ExcludeTables  []string        `yaml:"exclude_tables"`
+	Timeout        config.Duration `yaml:"timeout"`
+	NullSampleRows *int            `yaml:"null_sample_rows"`
+}
+
+// Collector collects one MariaDB or MySQL server.
+type Collector struct {
+	name       string
+	dsnEnv     string
+	schemas    []string
+	exclude    []string
+	timeout    time.Duration
+	sampleRows int
+	tokens     []string
+	getenv     func(string) string
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New validates the source's options; it contacts nothing.
+func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) {
+	var o options
+	if err := src.Decode(&o); err != nil {
+		return nil, err
+	}
+	if o.DSNEnv == "" {
+		return nil, src.Errorf("dsn_env", "missing: the environment variable holding the DSN (the DSN itself never goes in the config)")
+	}
+	for i, s := range o.Schemas {
+		if strings.TrimSpace(s) == "" {
+			return nil, src.Errorf("schemas", "schemas[%d] is empty", i)
+		}
+	}
+	for i, g := range o.ExcludeTables {
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			return nil, src.Errorf("exclude_tables", "exclude_tables[%d]: %q is not a valid glob", i, g)
+		}
+	}
+	if deps.Getenv == nil {
+		return nil, errors.New("mysql collector needs deps.Getenv")
+	}
+	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables,
+		timeout: time.Duration(o.Timeout), sampleRows: DefaultNullSampleRows, tokens: deps.Tokens, getenv: deps.Getenv}
+	if o.NullSampleRows != nil {
+		if *o.NullSampleRows < 0 {
+			return nil, src.Errorf("null_sample_rows", "must not be negative (0 turns sampling off)")
+		}
+		c.sampleRows = *o.NullSampleRows
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	return c, nil
+}
+
+// Collect connects, collects every fact in one read-only transaction and
+// disconnects.
+func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
+	dsn := c.getenv(c.dsnEnv)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	s, err := c.begin(ctx, dsn)
+	if err != nil {
+		return nil, scrub(err, dsn)
+	}
+	defer s.close()
+	res, err := c.collect(ctx, s)
+	if err != nil {
+		return res, scrub(fmt.Errorf("collect mysql source %s: %w", c.name, err), dsn)
+	}
+	return res, nil
+}
+
+// session is one connection with its read-only transaction.
+type session struct {
+	db      *sql.DB
+	conn    *sql.Conn
+	tx      *sql.Tx
+	mariadb bool
+	version string
+}
+
+func (s *session) close() {
+	if s.tx != nil {
+		s.tx.Rollback()
+	}
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	s.db.Close()
+}
+
+// parseDSN reads a go-sql-driver DSN (user:pass@tcp(host:3306)/db) or a URL
+// (mysql://user:pass@host:3306/db, mariadb://…).
+func parseDSN(dsn string) (*mysql.Config, error) {
+	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, err
+		}
+		cfg := mysql.NewConfig()
+		cfg.Net = "tcp"
+		cfg.Addr = u.Host
+		if u.Port() == "" {
+			cfg.Addr = u.Host + ":3306"
+		}
+		if u.User != nil {
+			cfg.User = u.User.Username()
+			cfg.Passwd, _ = u.User.Password()
+		}
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+		if tls := u.Query().Get("tls"); tls != "" {
+			cfg.TLSConfig = tls
+		}
+		return cfg, nil
+	}
+	return mysql.ParseDSN(dsn)
+}
+
+// begin connects and opens the read-only transaction every query runs in.
+func (c *Collector) begin(ctx context.Context, dsn string) (*session, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, fmt.Errorf("mysql source %s: environment variable %s is empty or unset", c.name, c.dsnEnv)
+	}
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql source %s: the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.name, c.dsnEnv)
+	}
+	// The server's statement timeout fires first; the client's I/O
+	// timeouts only catch a server that stopped answering at all.
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = c.timeout, 2*c.timeout, 2*c.timeout
+	cfg.Logger = nopLogger{}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mysql source %s: %w", c.name, err)
+	}
+	s := &session{db: sql.OpenDB(connector)}
+	s.db.SetMaxOpenConns(1)
+	s.conn, err = s.db.Conn(ctx)
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("connect to mysql source %s ($%s): %w", c.name, c.dsnEnv, err)
+	}
+	if err := s.conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&s.version); err != nil {
+		s.close()
+		return nil, fmt.Errorf("connect to mysql source %s ($%s): %w", c.name, c.dsnEnv, err)
+	}
+	s.mariadb = strings.Contains(strings.ToLower(s.version), "mariadb")
+	secs := c.timeout.Seconds()
+	timeout := fmt.Sprintf("SET SESSION max_execution_time = %d", c.timeout.Milliseconds())
+	if s.mariadb {
+		timeout = fmt.Sprintf("SET SESSION max_statement_time = %g", secs)
+	}
+	for _, q := range []string{timeout, "SET SESSION TRANSACTION READ ONLY"} {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			s.close()
+			return nil, fmt.Errorf("prepare session on mysql source %s: %w", c.name, err)
+		}
+	}
+	s.tx, err = s.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("begin read-only transaction on mysql source %s: %w", c.name, err)
+	}
+	return s, nil
+}
+
+// nopLogger keeps the driver from logging (its messages could name hosts
+// and users; never passwords, but envparity logs nothing it does not own).
+type nopLogger struct{}
+
+func (nopLogger) Print(...any) {}
+
+// scrubbedError hides a DSN and its password from an error's text while
+// keeping the cause for errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func scrub(err error, dsn string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	secrets := []string{dsn}
+	if cfg, perr := parseDSN(dsn); perr == nil && cfg.Passwd != "" {
+		secrets = append(secrets, cfg.Passwd)
+	}
+	changed := false
+	for _, s := range secrets {
+		if len(s) >= 3 && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+func (c *Collector) excluded(schema, table string) bool {
+	for _, g := range c.exclude {
+		if ok, _ := path.Match(g, schema+"."+table); ok {
+			return true
+		}
+		if ok, _ := path.Match(g, table); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// SchemaKey is a schema (database) name with the environment's tokens
+// removed, so shop_production and shop_staging both key as "shop": in MySQL
+// the database name often carries the environment.
+func SchemaKey(schema string, tokens []string) string {
+	var kept []string
+	for _, seg := range strings.FieldsFunc(schema, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		drop := false
+		for _, t := range tokens {
+			if strings.EqualFold(seg, t) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			kept = append(kept, seg)
+		}
+	}
+	if len(kept) == 0 {
+		return schema
+	}
+	return strings.Join(kept, "_")
+}
+
+func (c *Collector) key(parts ...string) string {
+	return c.name + "/" + strings.Join(parts, "/")
+}
