@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,7 @@ type outputFlags struct {
 	failOn   string
 	baseline string
 	quiet    bool
+	slack    slackFlags // slack.go
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
@@ -30,6 +32,7 @@ func (o *outputFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or never")
 	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report: mark findings new, still open or resolved, and carry their age")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress on stderr")
+	o.slack.register(c)
 }
 
 // output is one format going to one destination ("" = stdout).
@@ -104,6 +107,7 @@ func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rule
 			return &exitError{code: exitUsage, err: fmt.Errorf("write %s report: %w", out.format.Name, err)}
 		}
 	}
+	o.slack.err = a.deliverSlack(context.Background(), rep, o, outs, opts) // after every other output; settled by a.settle
 	return nil
 }
 
