@@ -348,7 +348,9 @@ func (c *Collector) schema(ctx context.Context, s *session) ([]snapshot.Resource
 		tables[t.schema+"."+t.name] = t
 		order = append(order, t.schema+"."+t.name)
 	}
-	get := func(r map[string]sql.NullString) *table { return tables[r["TABLE_SCHEMA"].String+"."+r["TABLE_NAME"].String] }
+	get := func(r map[string]sql.NullString) *table {
+		return tables[r["TABLE_SCHEMA"].String+"."+r["TABLE_NAME"].String]
+	}
 
 	rows, err = rowMaps(ctx, s, `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
 		CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS WHERE `+filter+` ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`, args...)
