@@ -6,6 +6,7 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/aws"
 	"github.com/envparity/envparity/collectors/files"
+	"github.com/envparity/envparity/collectors/kubernetes"
 	"github.com/envparity/envparity/collectors/mysql"
 	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
@@ -21,6 +22,7 @@ func Registry() *collectors.Registry {
 		files.Kind,
 		terraform.Kind,
 		tfvars.Kind,
+		kubernetes.Kind,
 		postgres.Kind,
 		mysql.Kind,
 	)

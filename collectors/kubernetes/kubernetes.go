@@ -1,0 +1,351 @@
+// Package kubernetes is the "kubernetes-manifests" source kind: rendered
+// manifests (multi-document YAML as written by helm template or kustomize
+// build). Workloads, autoscalers, disruption budgets, ConfigMap keys and
+// Ingress hosts become resources keyed by namespace and name with the
+// environment's tokens stripped.
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/files"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Kind registers the collector.
+var Kind = collectors.Kind{
+	Name:    "kubernetes-manifests",
+	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
+	New:     New,
+}
+
+// Types of the resources this source produces, by Kubernetes kind.
+var Types = map[string]string{
+	"Deployment":              "kubernetes.apps.deployment",
+	"StatefulSet":             "kubernetes.apps.statefulset",
+	"DaemonSet":               "kubernetes.apps.daemonset",
+	"CronJob":                 "kubernetes.batch.cronjob",
+	"HorizontalPodAutoscaler": "kubernetes.autoscaling.hpa",
+	"PodDisruptionBudget":     "kubernetes.policy.pdb",
+	"ConfigMap":               "kubernetes.core.configmap",
+	"Ingress":                 "kubernetes.networking.ingress",
+}
+
+type options struct {
+	Paths []string `yaml:"paths"`
+	Path  string   `yaml:"path"`
+}
+
+// Collector reads manifest files.
+type Collector struct {
+	src    config.Source
+	fc     *files.Collector
+	tokens []string
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New validates the source's options.
+func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) {
+	var o options
+	if err := src.Decode(&o); err != nil {
+		return nil, err
+	}
+	if o.Path == "" && len(o.Paths) == 0 {
+		return nil, src.Errorf("paths", "missing: the rendered manifest files (globs allowed)")
+	}
+	fc, err := files.New(src, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens}, nil
+}
+
+// Collect reads every file and document.
+func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
+	paths, err := c.fc.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []snapshot.Resource
+	for _, full := range paths {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		data, err := files.ReadFile(full)
+		if err != nil {
+			return out, err
+		}
+		res, err := Parse(data, full, c.tokens)
+		out = append(out, res...)
+		if err != nil {
+			return out, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
+		}
+	}
+	return out, nil
+}
+
+// Parse reads the objects of a multi-document manifest file. Kinds without
+// parity facts (Service, Secret, RBAC…) are skipped; a document that is not a
+// Kubernetes object is an *snapshot.InputError with its position.
+func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var out []snapshot.Resource
+	for doc := 1; ; doc++ {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return out, yamlErr(file, 0, err)
+		}
+		res, err := parseNode(&n, file, tokens)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res...)
+	}
+}
+
+func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource, error) {
+	root := n
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, nil
+		}
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && (root.Tag == "!!null" || root.Value == "") {
+		return nil, nil // an empty document between separators
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Msg: "expected a Kubernetes object (a mapping with apiVersion and kind)"}
+	}
+	var obj object
+	if err := root.Decode(&obj); err != nil {
+		return nil, yamlErr(file, root.Line, err)
+	}
+	if obj.Kind == "" {
+		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "kind", Msg: "missing: not a Kubernetes object"}
+	}
+	if strings.HasSuffix(obj.Kind, "List") && len(obj.Items) > 0 {
+		var out []snapshot.Resource
+		for i := range obj.Items {
+			res, err := parseNode(&obj.Items[i], file, tokens)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, res...)
+		}
+		return out, nil
+	}
+	typ, ok := Types[obj.Kind]
+	if !ok {
+		return nil, nil
+	}
+	if obj.Metadata.Name == "" {
+		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "metadata.name", Msg: "missing"}
+	}
+	strip := func(s string) string {
+		if t := files.StripWords(s, tokens, "-_."); t != "" {
+			return t
+		}
+		return files.EnvPlaceholder
+	}
+	name, key := obj.Metadata.Name, strip(obj.Metadata.Name)
+	if ns := obj.Metadata.Namespace; ns != "" {
+		name, key = ns+"/"+name, strip(ns)+"/"+key
+	}
+	attrs, err := facts(&obj, file, strip)
+	if err != nil {
+		return nil, err
+	}
+	return []snapshot.Resource{{Type: typ, Name: name, ID: obj.Kind + "/" + name, Key: key, Attrs: attrs}}, nil
+}
+
+func facts(obj *object, file string, strip func(string) string) (map[string]any, error) {
+	a := map[string]any{"api_version": obj.APIVersion}
+	decodeSpec := func(v any) error {
+		if obj.Spec.Kind == 0 {
+			return nil
+		}
+		if err := obj.Spec.Decode(v); err != nil {
+			return yamlErr(file, obj.Spec.Line, err)
+		}
+		return nil
+	}
+	switch obj.Kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+		var s workloadSpec
+		if err := decodeSpec(&s); err != nil {
+			return nil, err
+		}
+		pod := s.Template.Spec
+		switch obj.Kind {
+		case "Deployment", "StatefulSet":
+			replicas := int64(1) // the API server's default
+			if s.Replicas != nil {
+				replicas = *s.Replicas
+			}
+			a["replicas"] = replicas
+			if st := s.Strategy.Type + s.UpdateStrategy.Type; st != "" {
+				a["strategy"] = st
+			}
+		case "CronJob":
+			pod = s.JobTemplate.Spec.Template.Spec
+			a["schedule"] = s.Schedule
+			a["suspend"] = s.Suspend != nil && *s.Suspend
+			if s.ConcurrencyPolicy == "" {
+				s.ConcurrencyPolicy = "Allow"
+			}
+			a["concurrency_policy"] = s.ConcurrencyPolicy
+		}
+		if pod.ServiceAccountName != "" {
+			a["service_account"] = strip(pod.ServiceAccountName)
+		}
+		a["containers"] = containerMap(pod.Containers, strip)
+		if len(pod.InitContainers) > 0 {
+			a["init_containers"] = containerMap(pod.InitContainers, strip)
+		}
+	case "HorizontalPodAutoscaler":
+		var s hpaSpec
+		if err := decodeSpec(&s); err != nil {
+			return nil, err
+		}
+		minR := int64(1)
+		if s.MinReplicas != nil {
+			minR = *s.MinReplicas
+		}
+		a["min_replicas"], a["max_replicas"] = minR, s.MaxReplicas
+		a["target"] = strings.ToLower(s.ScaleTargetRef.Kind) + "/" + strip(s.ScaleTargetRef.Name)
+		if s.TargetCPUUtilizationPercentage != nil {
+			a["target_cpu_utilization"] = *s.TargetCPUUtilizationPercentage
+		}
+		for _, m := range s.Metrics {
+			if m.Resource != nil && m.Resource.Target.AverageUtilization != nil {
+				name := nonSnake.ReplaceAllString(strings.ToLower(m.Resource.Name), "_")
+				a["target_"+name+"_utilization"] = *m.Resource.Target.AverageUtilization
+			}
+		}
+	case "PodDisruptionBudget":
+		var s pdbSpec
+		if err := decodeSpec(&s); err != nil {
+			return nil, err
+		}
+		if s.MinAvailable != nil {
+			a["min_available"] = s.MinAvailable
+		}
+		if s.MaxUnavailable != nil {
+			a["max_unavailable"] = s.MaxUnavailable
+		}
+	case "ConfigMap":
+		keys := []string{}
+		for k := range obj.Data {
+			keys = append(keys, k)
+		}
+		for k := range obj.BinaryData {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		a["keys"] = keys
+	case "Ingress":
+		var s ingressSpec
+		if err := decodeSpec(&s); err != nil {
+			return nil, err
+		}
+		class := s.IngressClassName
+		if class == "" {
+			class = obj.Metadata.Annotations["kubernetes.io/ingress.class"]
+		}
+		a["class"] = class
+		hosts, tls, paths := set{}, set{}, set{}
+		for _, r := range s.Rules {
+			h := stripHost(r.Host, strip)
+			hosts.add(h)
+			for _, p := range r.HTTP.Paths {
+				paths.add(h + p.Path + " -> " + strip(p.Backend.Service.Name))
+			}
+		}
+		for _, t := range s.TLS {
+			for _, h := range t.Hosts {
+				tls.add(stripHost(h, strip))
+			}
+		}
+		a["hosts"], a["tls_hosts"], a["paths"] = hosts.list(), tls.list(), paths.list()
+	}
+	return a, nil
+}
+
+func containerMap(cs []container, strip func(string) string) map[string]any {
+	m := map[string]any{}
+	for _, c := range cs {
+		m[c.Name] = containerFacts(c, strip)
+	}
+	return m
+}
+
+// stripHost removes the environment's tokens from a host name's labels:
+// shop.staging.example.com and staging-shop.example.com both give
+// shop.example.com.
+func stripHost(h string, strip func(string) string) string {
+	if h == "" {
+		return "*"
+	}
+	labels := strings.Split(h, ".")
+	var kept []string
+	for _, l := range labels {
+		s := strip(l)
+		if s == files.EnvPlaceholder {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	if len(kept) == 0 {
+		return h
+	}
+	return strings.Join(kept, ".")
+}
+
+type set map[string]bool
+
+func (s set) add(v string) { s[v] = true }
+
+func (s set) list() []string {
+	out := make([]string, 0, len(s))
+	for v := range s {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var nonSnake = regexp.MustCompile(`[^a-z0-9_]+`)
+
+var yamlLineRe = regexp.MustCompile(`line (\d+): `)
+var backquoted = regexp.MustCompile("`[^`]*`")
+
+// yamlErr turns a yaml.v3 error into an InputError without quoting values.
+func yamlErr(file string, line int, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		fmt.Sscan(m[1], &line)
+		msg = yamlLineRe.ReplaceAllString(msg, "")
+	}
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	msg = backquoted.ReplaceAllString(msg, "a value")
+	return &snapshot.InputError{File: file, Line: line, Msg: "invalid manifest: " + msg}
+}

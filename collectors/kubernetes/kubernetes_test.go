@@ -1,0 +1,233 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+func collectEnv(t *testing.T, env string, tokens ...string) map[string]snapshot.Resource {
+	t.Helper()
+	src, err := config.NewSource(env, "../../testdata/fixtures/shop", "{name: manifests, kind: kubernetes-manifests, paths: ['rendered/"+env+"/*.yaml']}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(src, collectors.Deps{Tokens: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]snapshot.Resource{}
+	for _, r := range res {
+		if err := snapshot.ValidateResource(&r); err != nil {
+			t.Fatal(err)
+		}
+		snapshot.NormalizeAttrs(r.Attrs)
+		k := r.Type + " " + r.Key
+		if _, dup := out[k]; dup {
+			t.Fatalf("duplicate %s", k)
+		}
+		out[k] = r
+	}
+	return out
+}
+
+func TestCollectFixtures(t *testing.T) {
+	prod := collectEnv(t, "prod", "prod", "production")
+	staging := collectEnv(t, "staging", "staging", "stg")
+	want := []string{
+		"kubernetes.apps.deployment shop/shop-api",
+		"kubernetes.apps.deployment shop/shop-export-worker",
+		"kubernetes.batch.cronjob shop/shop-nightly-report",
+		"kubernetes.autoscaling.hpa shop/shop-api",
+		"kubernetes.core.configmap shop/shop-config",
+		"kubernetes.networking.ingress shop/shop",
+	}
+	for _, k := range want {
+		if _, ok := prod[k]; !ok {
+			t.Errorf("prod lacks %s; has %v", k, keys(prod))
+		}
+		if _, ok := staging[k]; !ok {
+			t.Errorf("staging lacks %s; has %v", k, keys(staging))
+		}
+	}
+	if _, ok := prod["kubernetes.policy.pdb shop/shop-api"]; !ok {
+		t.Error("prod lacks its PDB")
+	}
+	if len(staging) != len(want) || len(prod) != len(want)+1 {
+		t.Errorf("prod %v\nstaging %v", keys(prod), keys(staging))
+	}
+	worker := func(m map[string]snapshot.Resource) any {
+		return m["kubernetes.apps.deployment shop/shop-export-worker"].Attrs["replicas"]
+	}
+	if !snapshot.Equal(worker(prod), snapshot.Normalize(1)) || !snapshot.Equal(worker(staging), snapshot.Normalize(3)) {
+		t.Errorf("worker replicas prod %v staging %v", worker(prod), worker(staging))
+	}
+	api := prod["kubernetes.apps.deployment shop/shop-api"]
+	if api.Name != "shop-prod/shop-api" {
+		t.Errorf("name %q", api.Name)
+	}
+	c := api.Attrs["containers"].(map[string]any)["api"].(map[string]any)
+	wantC := snapshot.Normalize(map[string]any{
+		"image": "registry.example.com/shop/api:2.14.1", "image_repository": "registry.example.com/shop/api", "image_tag": "2.14.1",
+		"requests":        map[string]any{"cpu_millicores": 500, "memory_bytes": 512 << 20},
+		"limits":          map[string]any{"cpu_millicores": 2000, "memory_bytes": 1 << 30},
+		"env":             []string{"APP_ENV", "DATABASE_URL", "FEATURE_LOYALTY_POINTS", "SENTRY_DSN", "SMTP_PASSWORD"},
+		"env_from":        []string{"configmap/shop-config"},
+		"liveness_probe":  "http_get",
+		"readiness_probe": "http_get",
+		"startup_probe":   "none",
+		"ports":           []any{8080},
+	})
+	if d := cmp.Diff(wantC, any(c)); d != "" {
+		t.Errorf("api container (-want +got):\n%s", d)
+	}
+	sc := staging["kubernetes.apps.deployment shop/shop-api"].Attrs["containers"].(map[string]any)["api"].(map[string]any)
+	if sc["readiness_probe"] != "none" {
+		t.Errorf("staging readiness %v", sc["readiness_probe"])
+	}
+	ing := staging["kubernetes.networking.ingress shop/shop"].Attrs
+	if d := cmp.Diff(snapshot.Normalize(map[string]any{"hosts": []string{"shop.example.com"}, "tls_hosts": []string{"shop.example.com"}, "paths": []string{"shop.example.com/ -> shop-api"}}),
+		any(map[string]any{"hosts": ing["hosts"], "tls_hosts": ing["tls_hosts"], "paths": ing["paths"]})); d != "" {
+		t.Errorf("ingress (-want +got):\n%s", d)
+	}
+	hpa := prod["kubernetes.autoscaling.hpa shop/shop-api"].Attrs
+	if !snapshot.Equal(hpa["max_replicas"], snapshot.Normalize(24)) || hpa["target"] != "deployment/shop-api" || !snapshot.Equal(hpa["target_cpu_utilization"], snapshot.Normalize(70)) {
+		t.Errorf("hpa %v", hpa)
+	}
+	cm := staging["kubernetes.core.configmap shop/shop-config"].Attrs["keys"]
+	if !snapshot.Equal(cm, snapshot.Normalize([]string{"CHECKOUT_PROVIDER", "FEATURE_RECOMMENDATIONS_V2", "LOG_LEVEL"})) {
+		t.Errorf("configmap keys %v", cm)
+	}
+	cj := staging["kubernetes.batch.cronjob shop/shop-nightly-report"].Attrs
+	if cj["suspend"] != true || cj["schedule"] != "30 2 * * *" {
+		t.Errorf("cronjob %v", cj)
+	}
+}
+
+func keys(m map[string]snapshot.Resource) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, in string
+		line     int
+		want     string
+	}{
+		{"syntax", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n", 2, "invalid manifest"}, // yaml.v3 reports the line before an unclosed flow mapping
+		{"not an object", "---\n- a\n- b\n", 2, "expected a Kubernetes object"},
+		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", 1, "not a Kubernetes object"},
+		{"no name", "---\napiVersion: apps/v1\nkind: Deployment\nspec: {}\n", 2, "metadata.name"},
+		{"bad replicas", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: s3cretish\n", 5, "invalid manifest"},
+		{"second document", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: Deployment\napiVersion: apps/v1\nmetadata: {name: b}\nspec: {replicas: [1]}\n", 8, "invalid manifest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), "m.yaml", nil)
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			if ie.File != "m.yaml" || ie.Line != tt.line || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want line %d %q", err, tt.line, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cretish") {
+				t.Errorf("error quotes a value: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseSkipsOtherKindsAndReadsLists(t *testing.T) {
+	in := `
+---
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+data: {password: aHVudGVyMg==}
+---
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent}, spec: {template: {spec: {containers: [{name: a, image: "agent@sha256:abc"}]}}}}
+`
+	res, err := Parse([]byte(in), "m.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Type != "kubernetes.apps.daemonset" {
+		t.Fatalf("resources %+v", res)
+	}
+	c := res[0].Attrs["containers"].(map[string]any)["a"].(map[string]any)
+	if c["image_digest"] != "sha256:abc" || c["image_tag"] != "" {
+		t.Errorf("container %v", c)
+	}
+	if _, ok := res[0].Attrs["replicas"]; ok {
+		t.Error("a DaemonSet has no replicas")
+	}
+}
+
+func TestSplitImageAndQuantity(t *testing.T) {
+	for in, want := range map[string][3]string{
+		"nginx":                        {"nginx", "latest", ""},
+		"nginx:1.25":                   {"nginx", "1.25", ""},
+		"localhost:5000/shop/api":      {"localhost:5000/shop/api", "latest", ""},
+		"localhost:5000/shop/api:2.1":  {"localhost:5000/shop/api", "2.1", ""},
+		"repo/app:1.0@sha256:0123abcd": {"repo/app", "1.0", "sha256:0123abcd"},
+	} {
+		r, tag, d := SplitImage(in)
+		if [3]string{r, tag, d} != want {
+			t.Errorf("SplitImage(%q) = %q %q %q, want %v", in, r, tag, d, want)
+		}
+	}
+	for _, tt := range []struct {
+		in    string
+		milli bool
+		want  int64
+		ok    bool
+	}{
+		{"500m", true, 500, true}, {"2", true, 2000, true}, {"0.25", true, 250, true},
+		{"512Mi", false, 512 << 20, true}, {"1G", false, 1e9, true}, {"1.5Gi", false, 3 << 29, true},
+		{"lots", false, 0, false}, {"", false, 0, false},
+	} {
+		got, ok := ParseQuantity(tt.in, tt.milli)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseQuantity(%q, %v) = %d %v, want %d %v", tt.in, tt.milli, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: prod}\nspec: {replicas: 2, template: {spec: {containers: [{name: a, image: b:c, resources: {requests: {cpu: 1}}}]}}}\n"))
+	f.Add([]byte("kind: Ingress\nmetadata: {name: i}\nspec: {rules: [{host: a.prod.x}]}\n---\nkind: List\nitems: [{kind: ConfigMap, metadata: {name: c}, data: {a: b}}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Parse(data, "fuzz.yaml", []string{"prod"})
+		if err != nil {
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+		}
+		for _, r := range res {
+			if err := snapshot.ValidateResource(&r); err != nil {
+				t.Fatalf("invalid resource: %v", err)
+			}
+		}
+	})
+}
