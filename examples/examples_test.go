@@ -1,0 +1,287 @@
+// Package examples holds example CI pipelines; this test runs their
+// envparity command lines against the bundled demo with the built binary.
+package examples
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+var binDir string
+
+// TestMain builds the envparity binary once for every example.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "envparity-examples-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "envparity"), "../cmd/envparity")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build envparity:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// step is one shell script of a pipeline that runs envparity.
+type step struct {
+	Name, Script string
+}
+
+// githubSteps returns the run: scripts of a workflow that call envparity
+// (not the one that installs it).
+func githubSteps(t *testing.T, path string) []step {
+	t.Helper()
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string `yaml:"name"`
+				Run  string `yaml:"run"`
+				Uses string `yaml:"uses"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	readYAML(t, path, &wf)
+	var out []step
+	for _, job := range wf.Jobs {
+		for _, s := range job.Steps {
+			if strings.Contains(s.Run, "envparity") && !strings.Contains(s.Run, "go install") {
+				out = append(out, step{s.Name, s.Run})
+			}
+		}
+	}
+	return out
+}
+
+// gitlabSteps returns the script lines of GitLab jobs that call envparity.
+func gitlabSteps(t *testing.T, path string) []step {
+	t.Helper()
+	var doc map[string]any
+	readYAML(t, path, &doc)
+	var out []step
+	for name, v := range doc {
+		job, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		lines, _ := job["script"].([]any)
+		var script []string
+		for _, l := range lines {
+			script = append(script, fmt.Sprint(l))
+		}
+		if s := strings.Join(script, "\n"); strings.Contains(s, "envparity ") {
+			out = append(out, step{name, s})
+		}
+	}
+	return out
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// workdir is a checkout with the demo as its envparity.yaml.
+func workdir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"envparity.yaml", "prod.json", "staging.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "demo", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// run executes a step's script as the runners do (bash -e, pipefail).
+func run(t *testing.T, dir string, s step, env map[string]string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command("bash", "-e", "-o", "pipefail", "-c", s.Script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("step %q: %v", s.Name, err)
+	}
+	return o.String(), e.String(), code
+}
+
+func mustExist(t *testing.T, dir string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s was not written (%v)", f, err)
+		}
+	}
+}
+
+func TestGitHubActionsGate(t *testing.T) {
+	steps := githubSteps(t, filepath.Join("github-actions", "envparity-gate.yml"))
+	if len(steps) != 2 {
+		t.Fatalf("want the audit and the step-summary steps, got %d", len(steps))
+	}
+	dir := workdir(t)
+	summary := filepath.Join(t.TempDir(), "step-summary.md")
+	env := map[string]string{"GITHUB_STEP_SUMMARY": summary, "ENVPARITY_REDACTION_KEY": "example-key"}
+
+	stdout, stderr, code := run(t, dir, steps[0], env)
+	if code != 1 {
+		t.Fatalf("the gate on the demo exits %d, want 1 (drift); stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "::error title=envparity singleton-worker") {
+		t.Errorf("no annotation on stdout:\n%s", stdout)
+	}
+	mustExist(t, dir, "envparity-summary.md", "envparity-report.html", "envparity-junit.xml", "envparity.sarif", "envparity-findings.json")
+
+	if _, stderr, code := run(t, dir, steps[1], env); code != 0 {
+		t.Fatalf("step summary exits %d: %s", code, stderr)
+	}
+	data, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(data), "## envparity: staging vs prod") {
+		t.Errorf("step summary: %.200s", data)
+	}
+}
+
+func TestGitLabJUnit(t *testing.T) {
+	steps := gitlabSteps(t, filepath.Join("gitlab", ".gitlab-ci.yml"))
+	if len(steps) != 1 {
+		t.Fatalf("want one job running envparity, got %d", len(steps))
+	}
+	dir := workdir(t)
+	stdout, stderr, code := run(t, dir, steps[0], nil)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (drift); stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "singleton-worker") {
+		t.Errorf("no table on stdout:\n%s", stdout)
+	}
+	mustExist(t, dir, "envparity-junit.xml", "envparity-report.html", "envparity-findings.json")
+	junit, _ := os.ReadFile(filepath.Join(dir, "envparity-junit.xml"))
+	if !strings.Contains(string(junit), `<failure message="scheduler: max size is 1 in prod but 3 in staging" type="error">`) {
+		t.Errorf("junit lacks the singleton failure:\n%.2000s", junit)
+	}
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", filepath.Join("..", "reports", "testdata", "schema", "JUnit.xsd"), filepath.Join(dir, "envparity-junit.xml")).CombinedOutput()
+		if err != nil {
+			t.Errorf("junit does not validate: %s", out)
+		}
+	}
+}
+
+// slackSink is an httptest incoming webhook that records what it receives.
+type slackSink struct {
+	mu    sync.Mutex
+	posts []string
+}
+
+func (s *slackSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.posts = append(s.posts, string(body))
+	s.mu.Unlock()
+	io.WriteString(w, "ok")
+}
+
+func (s *slackSink) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.posts
+	s.posts = nil
+	return p
+}
+
+func TestWeeklySlack(t *testing.T) {
+	steps := githubSteps(t, filepath.Join("github-actions", "envparity-weekly-slack.yml"))
+	if len(steps) != 1 {
+		t.Fatalf("want one step running envparity, got %d", len(steps))
+	}
+	sink := &slackSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	secret := srv.URL + "/services/T0/B0/weekly-s3cr3t"
+	dir := workdir(t)
+	env := map[string]string{"SLACK_WEBHOOK_URL": secret, "ENVPARITY_REDACTION_KEY": "example-key",
+		"GITHUB_SERVER_URL": "https://github.example.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"}
+
+	// Week 1: no history yet, the report is posted and kept.
+	stdout, stderr, code := run(t, dir, steps[0], env)
+	if code != 0 {
+		t.Fatalf("week 1 exits %d; stderr:\n%s", code, stderr)
+	}
+	posts := sink.take()
+	if len(posts) != 1 || !strings.Contains(posts[0], "actions/runs/42|Full report>") {
+		t.Fatalf("week 1: %d posts: %v", len(posts), posts)
+	}
+	mustExist(t, dir, "envparity-history/last.json", "envparity-report.html")
+
+	// Week 2: nothing changed, nothing posted.
+	_, stderr, code = run(t, dir, steps[0], env)
+	if code != 0 || len(sink.take()) != 0 || !strings.Contains(stderr, "nothing posted") {
+		t.Fatalf("week 2: exit %d, stderr:\n%s", code, stderr)
+	}
+
+	// Week 3: last week had a finding that is gone now, and lacked one that is new.
+	hist := filepath.Join(dir, "envparity-history", "last.json")
+	data, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	fs := r["findings"].([]any)
+	gone := fs[0].(map[string]any)
+	gone["rule"] = "retired-rule"
+	r["findings"] = append(fs[1:], gone)
+	data, _ = json.Marshal(r)
+	if err := os.WriteFile(hist, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = run(t, dir, steps[0], env)
+	posts = sink.take()
+	if code != 0 || len(posts) != 1 {
+		t.Fatalf("week 3: exit %d, %d posts; stderr:\n%s", code, len(posts), stderr)
+	}
+	if !strings.Contains(posts[0], "*1 new*, 1 resolved, 6 still open") {
+		t.Errorf("week 3 headline: %.600s", posts[0])
+	}
+	if strings.Contains(stdout+stderr, "weekly-s3cr3t") {
+		t.Error("the webhook URL was printed")
+	}
+}
