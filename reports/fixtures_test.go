@@ -3,6 +3,8 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"testing"
 
 	"github.com/envparity/envparity/rules"
 )
@@ -147,13 +149,40 @@ func bigReport(n int) *rules.Report {
 	return newReport(fs)
 }
 
+// demoReport is the bundled demo's audit as the CLI reports it (the CLI's
+// own golden JSON, so both stay in step).
+func demoReport(t testing.TB) *rules.Report {
+	t.Helper()
+	r, err := ReadReport(filepath.Join("..", "cmd", "envparity", "testdata", "golden", "demo.json"))
+	if err != nil {
+		t.Fatalf("demo report: %v", err)
+	}
+	return r
+}
+
+// demoWeeklyReport is the demo compared with a baseline from a week before
+// that lacked its first finding and had one that is gone now.
+func demoWeeklyReport(t testing.TB) *rules.Report {
+	r := demoReport(t)
+	base := demoReport(t)
+	base.GeneratedAt = "2026-11-16T09:30:00Z"
+	retired := base.Findings[0]
+	retired.Rule = "retired-rule"
+	base.Findings = append(base.Findings[1:], retired)
+	base.Findings[0].FirstSeen = "2026-10-26"
+	rules.ApplyBaseline(r, base, r.GeneratedAt[:10])
+	return r
+}
+
 // fixtures are the golden inputs by name.
 var fixtures = []struct {
 	name   string
 	reason string
-	report func() *rules.Report
+	report func(t testing.TB) *rules.Report
 }{
-	{"audit", "a gate run: errors, warnings, info and one waived finding", auditReport},
-	{"history", "a weekly run against a baseline: new, open, resolved, waived, expired waiver, failed source, text to escape", historyReport},
-	{"clean", "no finding at all", func() *rules.Report { return newReport(nil) }},
+	{"audit", "a gate run: errors, warnings, info and one waived finding", func(testing.TB) *rules.Report { return auditReport() }},
+	{"history", "a weekly run against a baseline: new, open, resolved, waived, expired waiver, failed source, text to escape", func(testing.TB) *rules.Report { return historyReport() }},
+	{"clean", "no finding at all", func(testing.TB) *rules.Report { return newReport(nil) }},
+	{"demo", "the bundled demo's audit", demoReport},
+	{"demo-weekly", "the demo against last week's baseline: new, open (with age) and resolved", demoWeeklyReport},
 }

@@ -68,7 +68,7 @@ func TestGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		for _, gf := range goldenFormats {
 			t.Run(fx.name+"/"+gf.name, func(t *testing.T) {
-				got := render(t, gf.name, fx.report(), goldenOptions())
+				got := render(t, gf.name, fx.report(t), goldenOptions())
 				checkGolden(t, fx.name+"."+gf.ext, got)
 			})
 		}
