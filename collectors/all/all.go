@@ -6,6 +6,7 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/aws"
 	"github.com/envparity/envparity/collectors/files"
+	"github.com/envparity/envparity/collectors/http"
 	"github.com/envparity/envparity/collectors/kubernetes"
 	"github.com/envparity/envparity/collectors/mysql"
 	"github.com/envparity/envparity/collectors/postgres"
@@ -23,6 +24,7 @@ func Registry() *collectors.Registry {
 		terraform.Kind,
 		tfvars.Kind,
 		kubernetes.Kind,
+		http.Kind,
 		postgres.Kind,
 		mysql.Kind,
 	)

@@ -1,0 +1,209 @@
+package http
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+func newCollector(t *testing.T, env, dir, yamlText string, getenv func(string) string, tokens ...string) (*Collector, error) {
+	t.Helper()
+	src, err := config.NewSource(env, dir, yamlText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(src, collectors.Deps{Tokens: tokens, Getenv: getenv})
+	if err != nil {
+		return nil, err
+	}
+	return c.(*Collector), nil
+}
+
+// writeCA writes the test server's certificate as a PEM file.
+func writeCA(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCollectTLSEndpoint(t *testing.T) {
+	var gotAuth string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"version": "2.14.1", "features": {"new_checkout": true, "gift_cards": false}, "build": {"commit": "abc123"}, "regions": ["eu", "us"], "n": 1.0}`)
+	}))
+	defer srv.Close()
+	ca := writeCA(t, srv)
+	getenv := func(k string) string {
+		if k == "STATUS_TOKEN" {
+			return "Bearer tok-123"
+		}
+		return ""
+	}
+	c, err := newCollector(t, "prod", ".", fmt.Sprintf(`{name: api, kind: http, url: "%s/version", json: [version, features, build.commit, regions.1, n, missing.path], headers: [Strict-Transport-Security, x-absent], ca_file: %q, request_headers_env: {Authorization: STATUS_TOKEN}}`, srv.URL, ca), getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	c.Now = func() time.Time { return now }
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotAuth != "Bearer tok-123" {
+		t.Errorf("request header %q", gotAuth)
+	}
+	if len(res) != 1 {
+		t.Fatalf("%d resources", len(res))
+	}
+	r := res[0]
+	snapshot.NormalizeAttrs(r.Attrs)
+	if r.Type != ResourceType || !snapshot.Equal(r.Attrs["status"], snapshot.Normalize(200)) {
+		t.Errorf("resource %+v", r)
+	}
+	h := r.Attrs["headers"].(map[string]any)
+	if h["strict-transport-security"] != "max-age=31536000; includeSubDomains" {
+		t.Errorf("headers %v", h)
+	}
+	if _, ok := h["x-absent"]; ok {
+		t.Error("absent header recorded")
+	}
+	tl := r.Attrs["tls"].(map[string]any)
+	wantDays := int64(math.Floor(srv.Certificate().NotAfter.Sub(now).Hours() / 24))
+	if tl["version"] != "1.3" || !snapshot.Equal(tl["cert_expires_days"], snapshot.Normalize(wantDays)) {
+		t.Errorf("tls %v, want 1.3 and %d days", tl, wantDays)
+	}
+	j := r.Attrs["json"].(map[string]any)
+	want := snapshot.Normalize(map[string]any{
+		"version": "2.14.1", "features": map[string]any{"new_checkout": true, "gift_cards": false},
+		"build.commit": "abc123", "regions.1": "us", "n": 1,
+	}).(map[string]any)
+	for k, v := range want {
+		if !snapshot.Equal(j[k], v) {
+			t.Errorf("json[%s] = %#v, want %#v", k, j[k], v)
+		}
+	}
+	if _, ok := j["missing.path"]; ok {
+		t.Error("missing path recorded")
+	}
+}
+
+func TestKeyStripsTokens(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"https://api.staging.example.com/version", "https://api.example.com/version"},
+		{"https://staging-api.example.com:8443/v1/status", "https://api.example.com:8443/v1/status"},
+		{"http://127.0.0.1:8080/staging/health", "http://127.0.0.1:8080/{env}/health"},
+	} {
+		c, err := newCollector(t, "staging", ".", fmt.Sprintf("{name: api, kind: http, url: %q}", tt.url), nil, "staging", "stg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Key(); got != tt.want {
+			t.Errorf("Key(%s) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}
+
+func TestCollectFailures(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/html":
+			fmt.Fprint(w, "<html>maintenance</html>")
+		case "/slow":
+			time.Sleep(2 * time.Second)
+		case "/down":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"version": "2.14.1"}`)
+		}
+	}))
+	defer plain.Close()
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsSrv.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+
+	tests := []struct {
+		name, yaml string
+		ok         bool
+		want       string
+	}{
+		{"unreachable", fmt.Sprintf("{name: api, kind: http, url: %q}", closed+"/version"), false, "connection refused"},
+		{"timeout", fmt.Sprintf("{name: api, kind: http, url: %q, timeout: 200ms}", plain.URL+"/slow"), false, "Timeout"},
+		{"not json", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/html"), false, "body is not JSON"},
+		{"untrusted certificate", fmt.Sprintf("{name: api, kind: http, url: %q}", tlsSrv.URL), false, "certificate"},
+		{"missing token variable", fmt.Sprintf("{name: api, kind: http, url: %q, request_headers_env: {Authorization: NOPE}}", plain.URL), false, "NOPE is not set"},
+		{"5xx is a fact", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/down"), true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, "prod", ".", tt.yaml, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Collect(context.Background())
+			if tt.ok {
+				if err != nil || len(res) != 1 || !snapshot.Equal(snapshot.Normalize(res[0].Attrs["status"]), snapshot.Normalize(503)) {
+					t.Fatalf("got %v, %v", res, err)
+				}
+				return
+			}
+			var ie *snapshot.InputError
+			if err == nil || errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want a source failure mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for _, tt := range []struct{ yaml, field string }{
+		{"{name: a, kind: http}", "url"},
+		{"{name: a, kind: http, url: 'ftp://x/y'}", "url"},
+		{"{name: a, kind: http, url: 'https://user:pw@x/y'}", "url"},
+		{"{name: a, kind: http, url: 'https://x/', method: POST}", "method"},
+		{"{name: a, kind: http, url: 'https://x/', json: ['a..b']}", "json"},
+		{"{name: a, kind: http, url: 'https://x/', headers: ['bad header']}", "headers"},
+		{"{name: a, kind: http, url: 'https://x/', timeout: soon}", "timeout"},
+		{"{name: a, kind: http, url: 'https://x/', method: HEAD, json: [v]}", "json"},
+	} {
+		_, err := newCollector(t, "prod", ".", tt.yaml, nil)
+		var ie *snapshot.InputError
+		var ies snapshot.InputErrors
+		switch {
+		case errors.As(err, &ie):
+			if !strings.Contains(ie.Field, tt.field) {
+				t.Errorf("%s: field %q, want %q", tt.yaml, ie.Field, tt.field)
+			}
+		case errors.As(err, &ies):
+		default:
+			t.Errorf("%s: error %v is not an input error", tt.yaml, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw@") {
+			t.Errorf("error repeats the URL's password: %v", err)
+		}
+	}
+}
