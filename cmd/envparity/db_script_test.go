@@ -18,7 +18,8 @@ import (
 )
 
 // dbEnvVars are the variables the db_*.txtar scripts read DSNs from.
-var dbEnvVars = []string{"PROD_ORDERS_DSN", "STAGING_ORDERS_DSN", "PROD_REPLICA_DSN", "WRONG_PASSWORD_DSN", "WRONG_PASSWORD", "DB_PASSWORDS"}
+var dbEnvVars = []string{"PROD_ORDERS_DSN", "STAGING_ORDERS_DSN", "PROD_REPLICA_DSN", "WRONG_PASSWORD_DSN", "WRONG_PASSWORD", "DB_PASSWORDS",
+	"PROD_LEGACY_DSN", "STAGING_LEGACY_DSN", "MARIADB_PASSWORD"}
 
 const dbProdFixture = `
 CREATE EXTENSION pg_trgm;
@@ -45,10 +46,30 @@ INSERT INTO users (email, nickname) SELECT 'u' || g || '@example.com', CASE WHEN
 ANALYZE;
 `
 
+// The MariaDB pair: production's database carries the environment in its
+// name (shop_production), staging's too (shop_staging); the keys do not.
+var dbMariaProdFixture = []string{
+	"INSTALL SONAME 'disks'",
+	"CREATE DATABASE shop_production",
+	`CREATE TABLE shop_production.users (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL,
+		nickname varchar(100) NULL, UNIQUE KEY users_email_key (email), KEY users_nickname_idx (nickname))`,
+	"INSERT INTO shop_production.users (email, nickname) SELECT CONCAT('u', seq, '@example.com'), CONCAT('n', seq) FROM shop_production.seq_1_to_400",
+	"ANALYZE TABLE shop_production.users",
+}
+
+var dbMariaStagingFixture = []string{
+	"CREATE DATABASE shop_staging",
+	`CREATE TABLE shop_staging.users (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, email varchar(200) NOT NULL,
+		nickname varchar(100) NULL, referral_code varchar(20) NULL, UNIQUE KEY email (email))`,
+	"INSERT INTO shop_staging.users (email, nickname) SELECT CONCAT('u', seq, '@example.com'), IF(seq % 2 = 0, CONCAT('n', seq), NULL) FROM shop_staging.seq_1_to_400",
+	"ANALYZE TABLE shop_staging.users",
+}
+
 // TestDBScripts runs testdata/dbscript/db_*.txtar (apart from
-// testdata/script, whose scripts run without database servers) against real servers: a
-// "prod" PostgreSQL primary with a streaming replica and a standalone
-// "staging" server, started once for all scripts.
+// testdata/script, whose scripts run without database servers) against real
+// servers started once for all scripts: a "prod" PostgreSQL primary with a
+// streaming replica and a standalone "staging" server, and the same for
+// MariaDB with a GTID replica.
 func TestDBScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/dbscript/db_*.txtar")
 	if len(files) == 0 {
@@ -76,7 +97,26 @@ func TestDBScripts(t *testing.T) {
 	dbtest.Require(t, err)
 	t.Cleanup(replica.Stop)
 
+	mprod, err := dbtest.StartMariaDB(dbtest.MariaDBOptions{})
+	dbtest.Require(t, err)
+	t.Cleanup(mprod.Stop)
+	if err := mprod.Exec(ctx, dbMariaProdFixture...); err != nil {
+		t.Fatal(err)
+	}
+	mreplica, err := mprod.StartReplica()
+	dbtest.Require(t, err)
+	t.Cleanup(mreplica.Stop)
+	mstaging, err := dbtest.StartMariaDB(dbtest.MariaDBOptions{})
+	dbtest.Require(t, err)
+	t.Cleanup(mstaging.Stop)
+	if err := mstaging.Exec(ctx, dbMariaStagingFixture...); err != nil {
+		t.Fatal(err)
+	}
+
 	vars := map[string]string{
+		"PROD_LEGACY_DSN":    mprod.DSN(""),
+		"STAGING_LEGACY_DSN": mstaging.DSN(""),
+		"MARIADB_PASSWORD":   dbtest.MariaDBPassword,
 		"PROD_ORDERS_DSN":    prod.DSN("orders"),
 		"STAGING_ORDERS_DSN": staging.DSN("orders"),
 		"PROD_REPLICA_DSN":   replica.DSN("orders"),
