@@ -1,0 +1,15 @@
+package all
+
+import "testing"
+
+// TestRegistry builds the registry: a duplicate kind would panic here first.
+func TestRegistry(t *testing.T) {
+	names := Registry().Names()
+	want := map[string]bool{"snapshot": true}
+	for _, n := range names {
+		delete(want, n)
+	}
+	if len(want) > 0 {
+		t.Errorf("kinds %v lack %v", names, want)
+	}
+}

@@ -1,0 +1,98 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+type fakeCollector struct {
+	res []snapshot.Resource
+	err error
+	p   bool
+}
+
+func (f *fakeCollector) Collect(context.Context) ([]snapshot.Resource, error) {
+	if f.p {
+		panic("boom")
+	}
+	return f.res, f.err
+}
+
+func kind(name string, c *fakeCollector) Kind {
+	return Kind{Name: name, New: func(config.Source, Deps) (Collector, error) { return c, nil }}
+}
+
+func TestRegistryRejectsDuplicates(t *testing.T) {
+	if _, err := NewRegistry(kind("a", nil), kind("a", nil)); err == nil {
+		t.Error("duplicate kind accepted")
+	}
+	if _, err := NewRegistry(Kind{Name: "x"}); err == nil {
+		t.Error("kind without constructor accepted")
+	}
+	r, err := NewRegistry(kind("b", nil), kind("a", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Names(), ","); got != "a,b" {
+		t.Errorf("names %s", got)
+	}
+}
+
+func src(t *testing.T, name, kind string) config.Source {
+	t.Helper()
+	s, err := config.NewSource("prod", ".", "{name: "+name+", kind: "+kind+"}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestCollectEnvironment(t *testing.T) {
+	good := &fakeCollector{res: []snapshot.Resource{{Type: "app.cfg.file", Name: "b", Attrs: map[string]any{"smtp_password": "hunter2", "port": 25}}}}
+	partial := &fakeCollector{res: []snapshot.Resource{{Type: "app.cfg.file", Name: "a", Attrs: map[string]any{}}}, err: errors.New("AccessDenied on sqs")}
+	panics := &fakeCollector{p: true}
+	invalid := &fakeCollector{res: []snapshot.Resource{{Type: "Bad Type", Name: "x"}}}
+	reg, err := NewRegistry(kind("good", good), kind("partial", partial), kind("panics", panics), kind("invalid", invalid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := config.Environment{Name: "prod", Sources: []config.Source{src(t, "s1", "good"), src(t, "s2", "partial"), src(t, "s3", "panics"), src(t, "s4", "invalid"), src(t, "s5", "nosuchkind")}}
+	red := snapshot.NewRedactor([]byte("k"))
+	snap, errs := reg.CollectEnvironment(context.Background(), env, Deps{Redactor: red}, nil, func() time.Time { return time.Unix(0, 0) })
+	if len(errs) != 4 {
+		t.Fatalf("want 4 source errors (partial, panic, invalid resource, unknown kind), got %v", errs)
+	}
+	if snap.Complete() {
+		t.Error("snapshot with failed sources claims to be complete")
+	}
+	if len(snap.Resources) != 2 {
+		t.Fatalf("want the good and the partial resources kept, got %+v", snap.Resources)
+	}
+	b := snap.Resources[1]
+	if b.Source != "s1" || !snapshot.Equal(b.Attrs["port"], snapshot.Normalize(25)) {
+		t.Errorf("resource not stamped and normalised: %+v", b)
+	}
+	if pw, _ := b.Attrs["smtp_password"].(string); !snapshot.IsFingerprint(pw) {
+		t.Errorf("secret not redacted: %v", b.Attrs["smtp_password"])
+	}
+	for _, e := range errs {
+		if strings.Contains(e.Error(), "hunter2") {
+			t.Error("secret in an error")
+		}
+	}
+	var panicked bool
+	for _, st := range snap.Sources {
+		if st.Name == "s3" && strings.Contains(st.Error, "panicked") && !st.OK {
+			panicked = true
+		}
+	}
+	if !panicked {
+		t.Errorf("panic not recorded as a failure: %+v", snap.Sources)
+	}
+}
