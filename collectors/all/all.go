@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/aws"
+	"github.com/envparity/envparity/collectors/exec"
 	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/collectors/http"
 	"github.com/envparity/envparity/collectors/kubernetes"
@@ -25,6 +26,7 @@ func Registry() *collectors.Registry {
 		tfvars.Kind,
 		kubernetes.Kind,
 		http.Kind,
+		exec.Kind,
 		postgres.Kind,
 		mysql.Kind,
 	)

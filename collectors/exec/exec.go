@@ -1,0 +1,313 @@
+// Package exec is the "exec" source kind: a command the user provides,
+// run without a shell and with a timeout, that prints resources in the
+// snapshot JSON form — `{"resources": [...]}`, a bare array of resources, or
+// a whole snapshot document. It covers whatever no built-in collector knows.
+package exec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// Kind registers the collector.
+var Kind = collectors.Kind{
+	Name:    "exec",
+	Summary: "a command (no shell, with a timeout) that prints resources as snapshot JSON",
+	New:     New,
+}
+
+// MaxOutput bounds what is read from the command's standard output.
+const MaxOutput = 64 << 20
+
+type options struct {
+	Command []string          `yaml:"command"`
+	Timeout config.Duration   `yaml:"timeout"`
+	Env     map[string]string `yaml:"env"`
+}
+
+// Collector runs one command.
+type Collector struct {
+	src     config.Source
+	argv    []string
+	timeout time.Duration
+	env     map[string]string
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New validates the source's options without running anything.
+func New(src config.Source, _ collectors.Deps) (collectors.Collector, error) {
+	var o options
+	if err := src.Decode(&o); err != nil {
+		return nil, err
+	}
+	if len(o.Command) == 0 || strings.TrimSpace(o.Command[0]) == "" {
+		return nil, src.Errorf("command", "missing: the program and its arguments as a list, e.g. [./scripts/facts.sh, --env, prod]")
+	}
+	c := &Collector{src: src, argv: append([]string(nil), o.Command...), timeout: time.Duration(o.Timeout), env: o.Env}
+	if c.timeout == 0 {
+		c.timeout = 30 * time.Second
+	}
+	// A program named by a relative path is relative to the config file, like every other path.
+	if strings.ContainsRune(c.argv[0], '/') && !filepath.IsAbs(c.argv[0]) {
+		c.argv[0] = src.Resolve(c.argv[0])
+		if abs, err := filepath.Abs(c.argv[0]); err == nil {
+			c.argv[0] = abs
+		}
+	}
+	return c, nil
+}
+
+// Collect runs the command in the config's directory and reads its output.
+// A command that cannot start, exits non-zero or times out fails the source
+// (exit 3); output that is not resources in snapshot form is bad input
+// (exit 2) with the line and column of the problem.
+func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.argv[0], c.argv[1:]...)
+	cmd.Dir = c.src.Dir
+	cmd.WaitDelay = 2 * time.Second // children holding the pipes open cannot stall the audit
+	killGroupOnCancel(cmd)
+	if len(c.env) > 0 {
+		cmd.Env = cmd.Environ()
+		for k, v := range c.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var stdout limitedBuffer
+	stdout.max = MaxOutput
+	var stderr tailBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	name := filepath.Base(c.argv[0])
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return nil, fmt.Errorf("command %s timed out after %s", name, c.timeout)
+	case err != nil:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("command %s failed (%s)%s", name, ee.ProcessState, stderr.summary())
+		}
+		return nil, fmt.Errorf("run command %s: %w", name, err)
+	case stdout.overflow:
+		return nil, fmt.Errorf("command %s printed more than %d bytes", name, MaxOutput)
+	}
+	return Decode(stdout.Bytes(), fmt.Sprintf("output of %s (source %s)", name, c.src.Name))
+}
+
+// Decode reads resources printed by a command: a JSON array of resources,
+// an object {"resources": [...]}, or a whole snapshot document. Every
+// problem is an *snapshot.InputError naming file (a description of the
+// output), line, column and field.
+func Decode(data []byte, file string) ([]snapshot.Resource, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, &snapshot.InputError{File: file, Line: 1, Col: 1, Msg: `no output (want a JSON array of resources or {"resources": [...]})`}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	d := &decoder{data: data, file: file, dec: dec}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, d.jsonErr(err, 0, "")
+	}
+	var out []snapshot.Resource
+	switch tok {
+	case json.Delim('['):
+		if out, err = d.list(""); err != nil {
+			return nil, err
+		}
+	case json.Delim('{'):
+		seen := false
+		for first := true; dec.More(); first = false {
+			off := dec.InputOffset()
+			k, err := dec.Token()
+			if err != nil {
+				return nil, d.jsonErr(err, off, "")
+			}
+			if first && (k == "schema" || k == "environment" || k == "collected_at" || k == "sources") {
+				// A whole snapshot document: its own decoder checks it.
+				s, err := snapshot.Decode(data, file)
+				if err != nil {
+					return nil, err
+				}
+				return s.Resources, nil
+			}
+			if k != "resources" || seen {
+				return nil, d.errAt(off, fmt.Sprint(k), `unknown or repeated field (want only "resources")`)
+			}
+			seen = true
+			off = dec.InputOffset()
+			t, err := dec.Token()
+			if err != nil {
+				return nil, d.jsonErr(err, off, "resources")
+			}
+			if t != json.Delim('[') {
+				return nil, d.errAt(off, "resources", "expected an array of resources")
+			}
+			if out, err = d.list("resources"); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, d.jsonErr(err, dec.InputOffset(), "")
+		}
+		if !seen {
+			return nil, d.errAt(0, "resources", "missing")
+		}
+	default:
+		return nil, d.errAt(0, "", `expected a JSON array of resources or {"resources": [...]}`)
+	}
+	if off := dec.InputOffset(); true {
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, d.errAt(off, "", "unexpected data after the JSON value")
+		}
+	}
+	return out, nil
+}
+
+type decoder struct {
+	data []byte
+	file string
+	dec  *json.Decoder
+}
+
+func (d *decoder) errAt(off int64, field, msg string) *snapshot.InputError {
+	for off < int64(len(d.data)) && strings.IndexByte(" \t\r\n,:", d.data[off]) >= 0 {
+		off++
+	}
+	line, col := snapshot.LineCol(d.data, off)
+	return &snapshot.InputError{File: d.file, Line: line, Col: col, Field: field, Msg: msg}
+}
+
+func (d *decoder) jsonErr(err error, start int64, field string) *snapshot.InputError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return d.errAt(syn.Offset-1, field, "invalid JSON: "+syn.Error())
+	case errors.As(err, &typ):
+		f := field
+		if typ.Field != "" {
+			f += "." + typ.Field
+		}
+		return d.errAt(typ.Offset-1, f, fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return d.errAt(int64(len(d.data)), field, "unexpected end of output")
+	}
+	return d.errAt(start, field, strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func (d *decoder) list(field string) ([]snapshot.Resource, error) {
+	var out []snapshot.Resource
+	for i := 0; d.dec.More(); i++ {
+		off := d.dec.InputOffset()
+		f := fmt.Sprintf("[%d]", i)
+		if field != "" {
+			f = field + f
+		}
+		var r snapshot.Resource
+		if err := d.dec.Decode(&r); err != nil {
+			return nil, d.jsonErr(err, off, f)
+		}
+		if err := snapshot.ValidateResource(&r); err != nil {
+			// "resource T "N": field: message"
+			msg := err.Error()
+			if _, rest, ok := strings.Cut(msg, `": `); ok {
+				msg = rest
+				if field, m, ok := strings.Cut(rest, ": "); ok {
+					f, msg = f+"."+field, m
+				}
+			}
+			return nil, d.errAt(off, f, msg)
+		}
+		out = append(out, r)
+	}
+	if _, err := d.dec.Token(); err != nil { // the closing ']'
+		return nil, d.jsonErr(err, d.dec.InputOffset(), field)
+	}
+	return out, nil
+}
+
+// limitedBuffer keeps at most max bytes and notes an overflow.
+type limitedBuffer struct {
+	bytes.Buffer
+	max      int
+	overflow bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		b.overflow = true
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
+
+// tailBuffer keeps the last few kilobytes of standard error, for the message
+// of a failed command.
+type tailBuffer struct{ buf []byte }
+
+const tailSize = 4096
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > tailSize {
+		b.buf = b.buf[len(b.buf)-tailSize:]
+	}
+	return len(p), nil
+}
+
+// summary is the last lines of standard error with anything that looks like
+// a credential masked: a failing script may print its environment.
+func (b *tailBuffer) summary() string {
+	lines := strings.Split(strings.TrimSpace(string(b.buf)), "\n")
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	s := strings.TrimSpace(Scrub(strings.Join(lines, " | ")))
+	if s == "" {
+		return ""
+	}
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return ": " + s
+}
+
+// Scrub masks words of s that look like credentials, and the values of
+// secret-like NAME=value or NAME: value pairs.
+func Scrub(s string) string {
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		if snapshot.IsSecretValue(f) || snapshot.IsFingerprint(f) {
+			fields[i] = "[redacted]"
+			continue
+		}
+		if k, _, ok := strings.Cut(f, "="); ok && snapshot.IsSecretKey(k) {
+			fields[i] = k + "=[redacted]"
+			continue
+		}
+		if strings.HasSuffix(f, ":") && snapshot.IsSecretKey(strings.TrimSuffix(f, ":")) && i+1 < len(fields) {
+			fields[i+1] = "[redacted]"
+		}
+		if strings.Contains(f, "://") && strings.Contains(f, "@") {
+			fields[i] = "[redacted-url]"
+		}
+	}
+	return strings.Join(fields, " ")
+}

@@ -1,0 +1,197 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/snapshot"
+)
+
+func newCollector(t *testing.T, dir, yamlText string) (collectors.Collector, error) {
+	t.Helper()
+	src, err := config.NewSource("prod", dir, yamlText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(src, collectors.Deps{})
+}
+
+// script writes an executable shell script into dir; the collector runs it
+// directly (no shell of its own), the kernel reads the #! line.
+func script(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCollectFixtureScript(t *testing.T) {
+	c, err := newCollector(t, "../../testdata/fixtures/shop", "{name: custom, kind: exec, command: [./scripts/facts.sh, staging], timeout: 10s}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Type != "custom.payments.webhooks" || res[0].Name != "stripe-webhooks-staging" || res[0].Attrs["mode"] != "test" {
+		t.Fatalf("resources %+v", res)
+	}
+}
+
+func TestCollectOutputForms(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, "array.sh", `echo '[{"type": "a.b.c", "name": "x", "attrs": {"n": 1}}]'`)
+	script(t, dir, "object.sh", `echo '{"resources": [{"type": "a.b.c", "name": "x", "key": "k", "attrs": {}}, {"type": "a.b.d", "name": "y", "attrs": {}}]}'`)
+	script(t, dir, "snapshot.sh", `echo '{"schema": 1, "environment": "prod", "resources": [{"type": "a.b.c", "name": "x", "attrs": {}}]}'`)
+	script(t, dir, "args.sh", `printf '[{"type": "a.b.c", "name": "%s", "attrs": {"dir": "%s", "token": "%s"}}]' "$1" "$(basename "$PWD")" "$MY_TOKEN"`)
+	script(t, dir, "empty-list.sh", `echo '[]'`)
+	for _, tt := range []struct {
+		name, yaml string
+		n          int
+	}{
+		{"array", "[./array.sh]", 1},
+		{"object", "[./object.sh]", 2},
+		{"snapshot", "[./snapshot.sh]", 1},
+		{"empty list", "[./empty-list.sh]", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, dir, "{name: c, kind: exec, command: "+tt.yaml+"}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Collect(context.Background())
+			if err != nil || len(res) != tt.n {
+				t.Fatalf("got %d resources, %v; want %d", len(res), err, tt.n)
+			}
+		})
+	}
+	t.Run("argv without shell, config dir, env", func(t *testing.T) {
+		c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./args.sh, 'two words; $(rm -rf x)'], env: {MY_TOKEN: abc}}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Name != "two words; $(rm -rf x)" || res[0].Attrs["dir"] != filepath.Base(dir) || res[0].Attrs["token"] != "abc" {
+			t.Errorf("resource %+v", res[0])
+		}
+	})
+}
+
+func TestCollectFailures(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, "fail.sh", "echo 'connecting with password=hunter2-leak' >&2\necho 'AKIAZ7PRODEXAMPLE7QX rejected' >&2\nexit 3\n")
+	script(t, dir, "slow.sh", "sleep 10\n")
+	script(t, dir, "garbage.sh", "echo 'Starting...'\necho '[]'\n")
+	script(t, dir, "badres.sh", "printf '[\\n  {\"type\": \"a.b.c\", \"name\": \"x\"},\\n  {\"type\": \"Bad Type\", \"name\": \"y\"}\\n]\\n'")
+	script(t, dir, "unknown.sh", `echo '[{"type": "a.b.c", "name": "x", "colour": "red"}]'`)
+	script(t, dir, "silent.sh", "true\n")
+	script(t, dir, "truncated.sh", `printf '{"resources": [{"type": "a.b.c"'`)
+	script(t, dir, "wrongtype.sh", `echo '[{"type": "a.b.c", "name": 5}]'`)
+	script(t, dir, "twice.sh", `echo '[] []'`)
+	tests := []struct {
+		name, cmd string
+		input     bool
+		want      string
+		line, col int
+	}{
+		{"not found", "[./nope.sh]", false, "run command nope.sh", 0, 0},
+		{"non-zero exit", "[./fail.sh]", false, "exit status 3", 0, 0},
+		{"timeout", "[./slow.sh]", false, "timed out after 300ms", 0, 0},
+		{"not JSON", "[./garbage.sh]", true, "invalid JSON", 1, 1},
+		{"invalid resource", "[./badres.sh]", true, "[1].type", 3, 3},
+		{"unknown field", "[./unknown.sh]", true, "colour", 1, 2},
+		{"no output", "[./silent.sh]", true, "no output", 1, 1},
+		{"truncated", "[./truncated.sh]", true, "unexpected end", 1, 32},
+		{"wrong type", "[./wrongtype.sh]", true, "[0].name", 1, 28},
+		{"two values", "[./twice.sh]", true, "unexpected data", 1, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, dir, "{name: c, kind: exec, timeout: 300ms, command: "+tt.cmd+"}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = c.Collect(context.Background())
+			if time.Since(start) > 2*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ie *snapshot.InputError
+			if errors.As(err, &ie) != tt.input || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v (input=%v), want input=%v mentioning %q", err, errors.As(err, &ie), tt.input, tt.want)
+			}
+			if tt.input && (ie.Line != tt.line || ie.Col != tt.col || !strings.Contains(ie.File, "output of")) {
+				t.Errorf("at %s:%d:%d, want %d:%d", ie.File, ie.Line, ie.Col, tt.line, tt.col)
+			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "EXAMPLE7QX") {
+				t.Errorf("error leaks a secret from stderr: %v", err)
+			}
+		})
+	}
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for _, y := range []string{
+		"{name: c, kind: exec}",
+		"{name: c, kind: exec, command: []}",
+		"{name: c, kind: exec, command: ./x.sh}",
+		"{name: c, kind: exec, command: [./x.sh], timeout: -1s}",
+		"{name: c, kind: exec, command: [./x.sh], shell: true}",
+	} {
+		_, err := newCollector(t, ".", y)
+		var ie *snapshot.InputError
+		var ies snapshot.InputErrors
+		if !errors.As(err, &ie) && !errors.As(err, &ies) {
+			t.Errorf("%s: error %v is not an input error", y, err)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	for in, want := range map[string]string{
+		"login failed password=hunter2":        "login failed password=[redacted]",
+		"token: abc123 expired":                "token: [redacted] expired",
+		"key sk_live_4eC39HqLyjWDarjtT1zdp7dc": "key [redacted]",
+		"dial postgres://u:p@h/db failed":      "dial [redacted-url] failed",
+		"plain message":                        "plain message",
+	} {
+		if got := Scrub(in); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`[]`, `{"resources": []}`, `[{"type": "a.b.c", "name": "x", "attrs": {"a": [1, {"b": null}]}}]`, `{"schema": 1, "resources": []}`, `{"resources": [`, `[{"type": 1}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Decode(data, "fuzz")
+		if err != nil {
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			return
+		}
+		for _, r := range res {
+			if err := snapshot.ValidateResource(&r); err != nil {
+				t.Fatalf("invalid resource accepted: %v", err)
+			}
+		}
+	})
+}
