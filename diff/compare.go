@@ -2,7 +2,9 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/envparity/envparity/snapshot"
 )
@@ -101,26 +103,12 @@ func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options
 		otherIdx := indexEnv(env, keys[env], &opts.Match, ambiguous, infos)
 		res.compareEnv(env, ref, snaps[env], refIdx, otherIdx)
 	}
-	sort.SliceStable(res.Pairs, func(i, j int) bool {
-		a, b := res.Pairs[i], res.Pairs[j]
-		if a.Type != b.Type {
-			return a.Type < b.Type
-		}
-		if a.Key != b.Key {
-			return a.Key < b.Key
-		}
-		return a.Env < b.Env
-	})
-	order := make(map[*Pair]int, len(res.Pairs))
-	for i, p := range res.Pairs {
-		order[p] = i
-	}
-	sort.SliceStable(res.Changes, func(i, j int) bool {
-		a, b := res.Changes[i], res.Changes[j]
+	slices.SortFunc(res.Pairs, comparePairs)
+	slices.SortFunc(res.Changes, func(a, b Change) int {
 		if a.Pair != b.Pair {
-			return order[a.Pair] < order[b.Pair]
+			return comparePairs(a.Pair, b.Pair)
 		}
-		return a.Path < b.Path
+		return strings.Compare(a.Path, b.Path)
 	})
 	sort.Slice(res.NotCompared, func(i, j int) bool {
 		a, b := res.NotCompared[i], res.NotCompared[j]
@@ -136,6 +124,17 @@ func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options
 		sortKeyInfos(res.Matching)
 	}
 	return res, nil
+}
+
+// comparePairs orders pairs by type, key and environment: unique per pair.
+func comparePairs(a, b *Pair) int {
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Key, b.Key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Env, b.Env)
 }
 
 func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource) {

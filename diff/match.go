@@ -86,7 +86,7 @@ func splitSegments(s string) (segs []segment, trailing string) {
 // case-insensitively; a token may itself span words ("eu-prod"). A name made
 // only of tokens is returned unchanged.
 func StripTokens(name string, tokens []string) string {
-	if len(tokens) == 0 || name == "" {
+	if len(tokens) == 0 || name == "" || !containsAnyFold(name, tokens) {
 		return name
 	}
 	segs, trailing := splitSegments(name)
@@ -216,4 +216,18 @@ func sortKeyInfos(infos []KeyInfo) {
 		}
 		return a.Env < b.Env
 	})
+}
+
+// containsAnyFold reports whether any token occurs in s, ignoring ASCII case:
+// a cheap test that spares most names the allocation of splitting them.
+func containsAnyFold(s string, tokens []string) bool {
+	for _, t := range tokens {
+		n := len(t)
+		for i := 0; i+n <= len(s); i++ {
+			if strings.EqualFold(s[i:i+n], t) {
+				return true
+			}
+		}
+	}
+	return false
 }

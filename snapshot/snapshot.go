@@ -4,7 +4,8 @@
 package snapshot
 
 import (
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -75,15 +76,19 @@ func (s *Snapshot) FailedSources() []SourceStatus {
 
 // Sort orders sources and resources so that encoding is deterministic.
 func (s *Snapshot) Sort() {
-	sort.SliceStable(s.Sources, func(i, j int) bool { return s.Sources[i].Name < s.Sources[j].Name })
-	sort.SliceStable(s.Resources, func(i, j int) bool {
-		a, b := &s.Resources[i], &s.Resources[j]
-		if a.Type != b.Type {
-			return a.Type < b.Type
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.ID < b.ID
-	})
+	slices.SortStableFunc(s.Sources, func(a, b SourceStatus) int { return strings.Compare(a.Name, b.Name) })
+	if slices.IsSortedFunc(s.Resources, compareResources) {
+		return // snapshots written by envparity are sorted already
+	}
+	slices.SortStableFunc(s.Resources, compareResources)
+}
+
+func compareResources(a, b Resource) int {
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
