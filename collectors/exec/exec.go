@@ -187,6 +187,9 @@ type decoder struct {
 }
 
 func (d *decoder) errAt(off int64, field, msg string) *snapshot.InputError {
+	if off < 0 {
+		off = 0
+	}
 	for off < int64(len(d.data)) && strings.IndexByte(" \t\r\n,:", d.data[off]) >= 0 {
 		off++
 	}
