@@ -410,11 +410,11 @@ func (c *Collector) schema(ctx context.Context, s *session) ([]snapshot.Resource
 		ix.parts = append(ix.parts, part)
 	}
 
-	rows, err = rowMaps(ctx, s, `SELECT k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME,
-		k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME
-		FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS tc
-		ON tc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND tc.TABLE_NAME = k.TABLE_NAME AND tc.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-		WHERE `+strings.ReplaceAll(filter, "TABLE_SCHEMA", "k.TABLE_SCHEMA")+` ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`, args...)
+	// KEY_COLUMN_USAGE alone tells the kind: PRIMARY, a reference (foreign
+	// key) or else unique. Joining TABLE_CONSTRAINTS is slow on MariaDB.
+	rows, err = rowMaps(ctx, s, `SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME,
+		REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+		FROM information_schema.KEY_COLUMN_USAGE WHERE `+filter+` ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("constraints: %w", err)
 	}
@@ -431,7 +431,14 @@ func (c *Collector) schema(ctx context.Context, s *session) ([]snapshot.Resource
 		k := r["TABLE_SCHEMA"].String + "." + r["TABLE_NAME"].String + "\x00" + r["CONSTRAINT_NAME"].String
 		cs := conss[k]
 		if cs == nil {
-			cs = &cons{typ: r["CONSTRAINT_TYPE"].String, refSchema: r["REFERENCED_TABLE_SCHEMA"].String, refTable: r["REFERENCED_TABLE_NAME"].String}
+			typ := "UNIQUE"
+			switch {
+			case r["CONSTRAINT_NAME"].String == "PRIMARY":
+				typ = "PRIMARY KEY"
+			case r["REFERENCED_TABLE_NAME"].Valid:
+				typ = "FOREIGN KEY"
+			}
+			cs = &cons{typ: typ, refSchema: r["REFERENCED_TABLE_SCHEMA"].String, refTable: r["REFERENCED_TABLE_NAME"].String}
 			conss[k] = cs
 			consOrder = append(consOrder, k)
 		}
@@ -453,10 +460,17 @@ func (c *Collector) schema(ctx context.Context, s *session) ([]snapshot.Resource
 		}
 		t.constraints = append(t.constraints, def)
 	}
-	// CHECK constraints (MariaDB 10.2+, MySQL 8.0.16+); older servers have none.
-	if checks, err := rowMaps(ctx, s, `SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS tc
+	// CHECK constraints (MariaDB 10.2+, MySQL 8.0.16+); older servers have
+	// none. MariaDB names column checks after the column, so its names are
+	// unique per table only; MySQL's are unique per schema.
+	checkQuery := `SELECT CONSTRAINT_SCHEMA AS TABLE_SCHEMA, TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+		WHERE ` + strings.ReplaceAll(filter, "TABLE_SCHEMA", "CONSTRAINT_SCHEMA")
+	if !s.mariadb {
+		checkQuery = `SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS tc
 		JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
-		WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND `+strings.ReplaceAll(filter, "TABLE_SCHEMA", "tc.TABLE_SCHEMA"), args...); err == nil {
+		WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND ` + strings.ReplaceAll(filter, "TABLE_SCHEMA", "tc.TABLE_SCHEMA")
+	}
+	if checks, err := rowMaps(ctx, s, checkQuery, args...); err == nil {
 		for _, r := range checks {
 			if t := get(r); t != nil {
 				t.constraints = append(t.constraints, "CHECK ("+r["CHECK_CLAUSE"].String+")")
