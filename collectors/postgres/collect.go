@@ -211,7 +211,7 @@ var skippedSettings = map[string]bool{
 	"transaction_read_only": true, "transaction_isolation": true, "transaction_deferrable": true,
 	"is_superuser": true, "session_authorization": true, "server_version": true, "server_version_num": true,
 	"data_directory_mode": true, "client_encoding": true, "datestyle": true, "intervalstyle": true,
-	"search_path": true, "lock_timeout_session": true,
+	"search_path": true,
 }
 
 // settings states every non-default setting and the always-stated ones, at
