@@ -106,8 +106,9 @@ func IsSecretKey(name string) bool {
 			return true
 		}
 		if t == "key" || t == "keys" {
-			if i == 0 && len(tokens) == 1 {
-				return true
+			if len(tokens) == 1 {
+				// "key: …" holds a key; "keys: […]" lists key names.
+				return t == "key"
 			}
 			if i > 0 && !publicKeyWords[tokens[i-1]] && i == len(tokens)-1 {
 				return true

@@ -23,6 +23,7 @@ func TestIsSecretKey(t *testing.T) {
 		{"aws_credentials", true},
 		{"private_key_pem", true},
 		{"key", true},
+		{"keys", false},
 		{"STRIPE_KEY", true},
 		{"SLACK_WEBHOOK_URL", true},
 		{"primary_key", false},

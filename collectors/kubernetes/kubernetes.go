@@ -258,7 +258,7 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		a["keys"] = keys
+		a["entries"] = keys
 	case "Ingress":
 		var s ingressSpec
 		if err := decodeSpec(&s); err != nil {

@@ -105,7 +105,7 @@ func TestCollectFixtures(t *testing.T) {
 	if !snapshot.Equal(hpa["max_replicas"], snapshot.Normalize(24)) || hpa["target"] != "deployment/shop-api" || !snapshot.Equal(hpa["target_cpu_utilization"], snapshot.Normalize(70)) {
 		t.Errorf("hpa %v", hpa)
 	}
-	cm := staging["kubernetes.core.configmap shop/shop-config"].Attrs["keys"]
+	cm := staging["kubernetes.core.configmap shop/shop-config"].Attrs["entries"]
 	if !snapshot.Equal(cm, snapshot.Normalize([]string{"CHECKOUT_PROVIDER", "FEATURE_RECOMMENDATIONS_V2", "LOG_LEVEL"})) {
 		t.Errorf("configmap keys %v", cm)
 	}
