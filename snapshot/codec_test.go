@@ -115,7 +115,22 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"schema": 2}`))
 	f.Add([]byte(`{"schema": 1, "resources": [{"type": "a.b.c"}]}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "x", "attrs": {"s": "\xff"}}]}`))
+	f.Add([]byte(`{"schema": 1, "environment": "e", "schema": 1, "resources": []}`))
+	f.Add([]byte(`{"schema": 1, "environment": "e", "resources": []} x`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The fast path must never accept what the positioned decoder
+		// rejects, and both must read the same snapshot.
+		if fast, ok := decodeFast(data); ok {
+			slow, err := decodePositioned(data, "fuzz.json")
+			if err != nil {
+				t.Fatalf("fast path accepted what the positioned decoder rejects: %v", err)
+			}
+			var a, b bytes.Buffer
+			if Encode(&a, fast) != nil || Encode(&b, slow) != nil || a.String() != b.String() {
+				t.Fatalf("fast and positioned decoders disagree:\n%s\n---\n%s", a.String(), b.String())
+			}
+		}
 		s, err := Decode(data, "fuzz.json")
 		if err != nil {
 			var ie *InputError
