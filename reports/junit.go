@@ -89,6 +89,7 @@ func (*JUnit) Render(w io.Writer, r *rules.Report, opts Options) error {
 			Properties: append([]junitProperty(nil), props...)}
 	}
 	byType := map[string]*junitSuite{}
+	systemOut := map[string]*strings.Builder{} // passing findings per suite
 	var types []string
 	for _, g := range groupByRuleResource(r.Findings) {
 		s, ok := byType[g.Type]
@@ -129,13 +130,19 @@ func (*JUnit) Render(w io.Writer, r *rules.Report, opts Options) error {
 			c.Skipped = &junitSkipped{Message: fmt.Sprintf("waived until %s by %s: %s", wv.Expires, wv.Owner, wv.Reason), Body: xmlSafe(body.String())}
 			s.Skipped++
 		default:
-			s.SystemOut.Text += xmlSafe(body.String())
+			if systemOut[g.Type] == nil {
+				systemOut[g.Type] = &strings.Builder{}
+			}
+			systemOut[g.Type].WriteString(body.String())
 		}
 		s.Cases = append(s.Cases, c)
 	}
 	sort.Strings(types)
 	doc := junitSuites{}
 	for _, t := range types {
+		if b := systemOut[t]; b != nil {
+			byType[t].SystemOut.Text = xmlSafe(b.String())
+		}
 		doc.Suites = append(doc.Suites, *byType[t])
 	}
 	src := newSuite("sources")

@@ -173,6 +173,9 @@ func tryPost(ctx context.Context, client *http.Client, webhookURL string, msg []
 	return 0, false, &DeliveryError{Status: resp.StatusCode, Reason: reason, Err: errors.New(resp.Status)}
 }
 
+// maxRetryAfterSeconds caps a Retry-After (a day).
+const maxRetryAfterSeconds = 24 * 60 * 60
+
 // retryAfter parses a Retry-After header: delay seconds or an HTTP date.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
@@ -182,6 +185,9 @@ func retryAfter(v string, now time.Time) time.Duration {
 	if secs, err := strconv.Atoi(v); err == nil {
 		if secs < 0 {
 			return 0
+		}
+		if secs > maxRetryAfterSeconds { // beyond any MaxWait; also keeps the product from overflowing
+			secs = maxRetryAfterSeconds
 		}
 		return time.Duration(secs) * time.Second
 	}
