@@ -85,9 +85,9 @@ func collectBeanstalk(ctx context.Context, r *region) ([]item, error) {
 					a["instance_types"] = sortedSet(strings.Split(strings.ReplaceAll(val, " ", ""), ","))
 				}
 			case ns == "aws:autoscaling:asg" && opt == "MinSize":
-				a["min_size"] = val
+				a["min_size"] = numberOrText(val)
 			case ns == "aws:autoscaling:asg" && opt == "MaxSize":
-				a["max_size"] = val
+				a["max_size"] = numberOrText(val)
 			}
 			// Dots would split the path; namespaces use ':' already.
 			opts[ns+"/"+strings.ReplaceAll(opt, ".", "_")] = val

@@ -98,8 +98,8 @@ func collectECS(ctx context.Context, r *region) ([]item, error) {
 		}
 		if td := defs[deref(s.TaskDefinition)]; td != nil {
 			a["task_family"] = r.logical(deref(td.Family))
-			a["task_cpu"] = deref(td.Cpu)
-			a["task_memory"] = deref(td.Memory)
+			a["task_cpu"] = numberOrText(deref(td.Cpu))
+			a["task_memory"] = numberOrText(deref(td.Memory))
 			containers := map[string]any{}
 			for _, c := range td.ContainerDefinitions {
 				repo, tag := splitImage(deref(c.Image))

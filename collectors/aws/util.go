@@ -2,6 +2,7 @@ package aws
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -120,4 +121,13 @@ func tagMap[T any](tags []T, kv func(T) (string, string)) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// numberOrText returns s as an integer when it is one ("512"), so that
+// ratio and presence rules can judge it, else the text ("1 vCPU").
+func numberOrText(s string) any {
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+		return n
+	}
+	return s
 }

@@ -1,0 +1,573 @@
+package aws
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"html"
+	"io"
+	"math/rand"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/smithy-go/encoding/cbor"
+)
+
+// fakeSpec is how many things of each kind one environment has per region.
+type fakeSpec struct {
+	RDSInstances, RDSParamGroups, RDSClusters, RDSClusterParamGroups int
+	EC2Groups, EC2PerGroup                                           int
+	ASGs                                                             int
+	LoadBalancers, TargetGroups                                      int
+	CacheGroups                                                      int
+	ECSClusters, ECSServicesPerCluster, ECSTaskFamilies              int
+	Functions                                                        int
+	Queues                                                           int
+	Parameters                                                       int
+	Buckets                                                          int // global: per environment, not per region
+	Tables                                                           int
+	BeanstalkEnvs                                                    int
+	Alarms                                                           int
+}
+
+// resources is the number of snapshot resources the spec yields per region
+// (buckets excluded: they are per environment).
+func (s fakeSpec) resources() int {
+	return s.RDSInstances + s.RDSClusters + s.EC2Groups + s.ASGs + s.LoadBalancers + s.TargetGroups + s.CacheGroups +
+		s.ECSClusters*s.ECSServicesPerCluster + s.Functions + s.Queues + s.Parameters + s.Tables + s.BeanstalkEnvs
+}
+
+// smallSpec has a few of everything.
+var smallSpec = fakeSpec{
+	RDSInstances: 3, RDSParamGroups: 2, RDSClusters: 1, RDSClusterParamGroups: 1,
+	EC2Groups: 2, EC2PerGroup: 2, ASGs: 2, LoadBalancers: 2, TargetGroups: 3, CacheGroups: 2,
+	ECSClusters: 1, ECSServicesPerCluster: 3, ECSTaskFamilies: 2, Functions: 3, Queues: 3,
+	Parameters: 12, Buckets: 2, Tables: 2, BeanstalkEnvs: 1, Alarms: 6,
+}
+
+// fakeAWS is an httptest handler that speaks just enough of every protocol
+// the collector uses (query, EC2 query, JSON 1.0/1.1, REST-JSON, REST-XML,
+// rpc-v2-cbor) to serve a generated world per environment (told apart by
+// access key) and region (from the SigV4 scope), with latency and faults.
+type fakeAWS struct {
+	spec    fakeSpec
+	latency time.Duration
+	pageCap int
+
+	// throttle is the share of calls answered with a throttling error.
+	throttle float64
+	rndMu    sync.Mutex
+	rnd      *rand.Rand
+	// broken maps a service to the fault it answers every call with:
+	// "500", "AccessDenied" or "hang".
+	broken map[string]string
+
+	calls     atomic.Int64
+	throttled atomic.Int64
+	mu        sync.Mutex
+	ops       []wireOp
+}
+
+func newFake(spec fakeSpec) *fakeAWS {
+	return &fakeAWS{spec: spec, pageCap: 100, rnd: rand.New(rand.NewSource(1)), broken: map[string]string{}}
+}
+
+var signingToService = map[string]string{
+	"rds": "rds", "ec2": "ec2", "autoscaling": "autoscaling", "elasticloadbalancing": "elbv2",
+	"elasticache": "elasticache", "ecs": "ecs", "lambda": "lambda", "sqs": "sqs", "ssm": "ssm",
+	"s3": "s3", "dynamodb": "dynamodb", "elasticbeanstalk": "elasticbeanstalk", "monitoring": "cloudwatch",
+}
+
+type fakeReq struct {
+	env, region, service, op string
+	form                     url.Values
+	body                     map[string]any
+	r                        *http.Request
+}
+
+func (f *fakeAWS) operations() []wireOp {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]wireOp(nil), f.ops...)
+}
+
+func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.calls.Add(1)
+	q := fakeReq{r: r}
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		parts := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
+		if len(parts) >= 4 {
+			q.env = strings.ToLower(strings.TrimPrefix(parts[0], "AKIDTEST"))
+			q.region = parts[2]
+			q.service = signingToService[parts[3]]
+		}
+	}
+	body, _ := io.ReadAll(r.Body)
+	op := wireOp{Method: r.Method, Path: r.URL.Path}
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		t := r.Header.Get("X-Amz-Target")
+		q.op = t[strings.LastIndex(t, ".")+1:]
+		_ = json.Unmarshal(body, &q.body)
+	case strings.Contains(r.URL.Path, "/operation/"):
+		q.op = r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		if v, err := cbor.Decode(body); err == nil {
+			if m, ok := v.(cbor.Map); ok {
+				q.body = map[string]any{}
+				if s, ok := m["NextToken"].(cbor.String); ok {
+					q.body["NextToken"] = string(s)
+				}
+			}
+		}
+	case strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		q.form, _ = url.ParseQuery(string(body))
+		q.op = q.form.Get("Action")
+	default:
+		q.op = restOp(q.service, r)
+	}
+	if q.op != "" && q.service != "s3" && q.service != "lambda" {
+		op.Name = q.op
+	}
+	f.mu.Lock()
+	f.ops = append(f.ops, op)
+	f.mu.Unlock()
+
+	switch f.broken[q.service] {
+	case "hang":
+		<-r.Context().Done()
+		return
+	case "500":
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, "internal error")
+		return
+	case "AccessDenied":
+		f.fail(w, q, http.StatusForbidden, "AccessDenied")
+		return
+	}
+	if f.latency > 0 {
+		select {
+		case <-time.After(f.latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if f.throttle > 0 {
+		f.rndMu.Lock()
+		hit := f.rnd.Float64() < f.throttle
+		f.rndMu.Unlock()
+		if hit {
+			f.throttled.Add(1)
+			f.fail(w, q, http.StatusBadRequest, "Throttling")
+			return
+		}
+	}
+	f.serve(w, q)
+}
+
+// restOp names the operation of a REST call (S3, Lambda).
+func restOp(service string, r *http.Request) string {
+	p := r.URL.Path
+	switch service {
+	case "lambda":
+		switch {
+		case strings.HasPrefix(p, "/2015-03-31/functions"):
+			return "ListFunctions"
+		case strings.HasPrefix(p, "/2017-03-31/tags/"):
+			return "ListTags"
+		case strings.HasSuffix(p, "/concurrency"):
+			return "GetFunctionConcurrency"
+		}
+	case "s3":
+		v := r.URL.Query()
+		if p == "/" || p == "" {
+			return "ListBuckets"
+		}
+		for _, k := range []string{"versioning", "encryption", "publicAccessBlock", "lifecycle", "tagging"} {
+			if _, ok := v[k]; ok {
+				return "GetBucket:" + k
+			}
+		}
+	}
+	return r.Method + " " + p
+}
+
+// fail answers an error in the protocol of the service.
+func (f *fakeAWS) fail(w http.ResponseWriter, q fakeReq, status int, code string) {
+	switch q.service {
+	case "ec2":
+		if code == "Throttling" {
+			code = "RequestLimitExceeded"
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>fake %s</Message></Error></Errors><RequestID>req</RequestID></Response>`, code, code)
+	case "rds", "autoscaling", "elbv2", "elasticache", "elasticbeanstalk":
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>fake %s</Message></Error><RequestId>req</RequestId></ErrorResponse>`, code, code)
+	case "s3":
+		if code == "Throttling" {
+			code, status = "SlowDown", http.StatusServiceUnavailable
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<Error><Code>%s</Code><Message>fake %s</Message><RequestId>req</RequestId></Error>`, code, code)
+	case "lambda":
+		if code == "Throttling" {
+			code, status = "TooManyRequestsException", http.StatusTooManyRequests
+		} else {
+			code = "AccessDeniedException"
+		}
+		w.Header().Set("X-Amzn-Errortype", code)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"message":"fake %s"}`, code)
+	case "cloudwatch":
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		w.WriteHeader(status)
+		_, _ = w.Write(cbor.Encode(cbor.Map{"__type": cbor.String(code), "message": cbor.String("fake " + code)}))
+	default: // JSON protocols
+		if code == "Throttling" {
+			code = "ThrottlingException"
+		} else {
+			code = "AccessDeniedException"
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"__type":"%s","message":"fake %s"}`, code, code)
+	}
+}
+
+// page returns the window [from,to) of total items after marker, and the next marker.
+func (f *fakeAWS) page(total int, marker string, max int) (from, to int, next string) {
+	from, _ = strconv.Atoi(marker)
+	if max <= 0 || max > f.pageCap {
+		max = f.pageCap
+	}
+	to = from + max
+	if to >= total {
+		return from, total, ""
+	}
+	return from, to, strconv.Itoa(to)
+}
+
+func (q fakeReq) formInt(k string) int { n, _ := strconv.Atoi(q.form.Get(k)); return n }
+func (q fakeReq) bodyStr(k string) string {
+	s, _ := q.body[k].(string)
+	return s
+}
+func (q fakeReq) bodyInt(k string) int {
+	n, _ := q.body[k].(float64)
+	return int(n)
+}
+
+func x(s string) string { return html.EscapeString(s) }
+
+func writeQuery(w http.ResponseWriter, op, inner string) {
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%sResponse><%sResult>%s</%sResult><ResponseMetadata><RequestId>req</RequestId></ResponseMetadata></%sResponse>`, op, op, inner, op, op)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	_, _ = w.Write(body)
+}
+
+func optMarker(tag, next string) string {
+	if next == "" {
+		return ""
+	}
+	return "<" + tag + ">" + next + "</" + tag + ">"
+}
+
+func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
+	s, env, rg := f.spec, q.env, q.region
+	acct := map[string]string{"prod": "111111111111", "staging": "222222222222"}[env]
+	if acct == "" {
+		acct = "999999999999"
+	}
+	name := func(kind string, i int) string { return fmt.Sprintf("%s-%s-%03d", env, kind, i) }
+	arn := func(svc, rest string) string { return fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, rg, acct, rest) }
+	tag := func(i int) string { return fmt.Sprintf("svc%d", i%4) }
+	var b strings.Builder
+	switch q.service + "." + q.op {
+	case "rds.DescribeDBInstances":
+		from, to, next := f.page(s.RDSInstances, q.form.Get("Marker"), q.formInt("MaxRecords"))
+		for i := from; i < to; i++ {
+			id := name("db", i)
+			multi := env == "prod"
+			fmt.Fprintf(&b, `<DBInstance><DBInstanceIdentifier>%s</DBInstanceIdentifier><DBInstanceArn>%s</DBInstanceArn><Engine>postgres</Engine><EngineVersion>15.4</EngineVersion><DBInstanceClass>db.r6g.large</DBInstanceClass><AllocatedStorage>100</AllocatedStorage><StorageType>gp3</StorageType><MultiAZ>%t</MultiAZ><StorageEncrypted>true</StorageEncrypted><BackupRetentionPeriod>7</BackupRetentionPeriod><DBParameterGroups><DBParameterGroup><DBParameterGroupName>%s</DBParameterGroupName></DBParameterGroup></DBParameterGroups>`,
+				id, arn("rds", "db:"+id), multi, name("pg", i%max(1, s.RDSParamGroups)))
+			switch {
+			case i%3 == 0 && i+1 < s.RDSInstances:
+				fmt.Fprintf(&b, `<ReadReplicaDBInstanceIdentifiers><ReadReplicaDBInstanceIdentifier>%s</ReadReplicaDBInstanceIdentifier></ReadReplicaDBInstanceIdentifiers>`, name("db", i+1))
+			case i%3 == 1:
+				fmt.Fprintf(&b, `<ReadReplicaSourceDBInstanceIdentifier>%s</ReadReplicaSourceDBInstanceIdentifier>`, name("db", i-1))
+			}
+			fmt.Fprintf(&b, `<TagList><Tag><Key>service</Key><Value>%s</Value></Tag></TagList></DBInstance>`, tag(i))
+		}
+		writeQuery(w, q.op, "<DBInstances>"+b.String()+"</DBInstances>"+optMarker("Marker", next))
+	case "rds.DescribeDBClusters":
+		from, to, next := f.page(s.RDSClusters, q.form.Get("Marker"), q.formInt("MaxRecords"))
+		for i := from; i < to; i++ {
+			id := name("aurora", i)
+			fmt.Fprintf(&b, `<DBCluster><DBClusterIdentifier>%s</DBClusterIdentifier><DBClusterArn>%s</DBClusterArn><Engine>aurora-postgresql</Engine><EngineVersion>15.4</EngineVersion><EngineMode>provisioned</EngineMode><MultiAZ>true</MultiAZ><DBClusterParameterGroup>%s</DBClusterParameterGroup><DBClusterMembers><DBClusterMember><DBInstanceIdentifier>%s-a</DBInstanceIdentifier><IsClusterWriter>true</IsClusterWriter></DBClusterMember><DBClusterMember><DBInstanceIdentifier>%s-b</DBInstanceIdentifier><IsClusterWriter>false</IsClusterWriter></DBClusterMember></DBClusterMembers></DBCluster>`,
+				id, arn("rds", "cluster:"+id), name("cpg", i%max(1, s.RDSClusterParamGroups)), id, id)
+		}
+		writeQuery(w, q.op, "<DBClusters>"+b.String()+"</DBClusters>"+optMarker("Marker", next))
+	case "rds.DescribeDBParameters", "rds.DescribeDBClusterParameters":
+		v := map[string]string{"prod": "400"}[env]
+		if v == "" {
+			v = "100"
+		}
+		inner := fmt.Sprintf(`<Parameters><Parameter><ParameterName>max_connections</ParameterName><ParameterValue>%s</ParameterValue></Parameter><Parameter><ParameterName>idle_in_transaction_session_timeout</ParameterName><ParameterValue>60000</ParameterValue></Parameter></Parameters>`, v)
+		writeQuery(w, q.op, inner)
+	case "ec2.DescribeInstances":
+		total := s.EC2Groups * s.EC2PerGroup
+		from, to, next := f.page(total, q.form.Get("NextToken"), q.formInt("MaxResults"))
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, `<item><instanceId>i-%08d</instanceId><imageId>ami-0abc</imageId><instanceType>m6g.large</instanceType><architecture>arm64</architecture><instanceState><code>16</code><name>running</name></instanceState><tagSet><item><key>Name</key><value>%s</value></item><item><key>service</key><value>%s</value></item></tagSet></item>`,
+				i, name("web", i/max(1, s.EC2PerGroup)), tag(i/max(1, s.EC2PerGroup)))
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req</requestId><reservationSet><item><reservationId>r-1</reservationId><instancesSet>%s</instancesSet></item></reservationSet>%s</DescribeInstancesResponse>`, b.String(), optMarker("nextToken", next))
+	case "autoscaling.DescribeAutoScalingGroups":
+		from, to, next := f.page(s.ASGs, q.form.Get("NextToken"), q.formInt("MaxRecords"))
+		for i := from; i < to; i++ {
+			maxSize := 10
+			if i == 0 && env == "prod" {
+				maxSize = 1
+			}
+			fmt.Fprintf(&b, `<member><AutoScalingGroupName>%s</AutoScalingGroupName><AutoScalingGroupARN>%s</AutoScalingGroupARN><MinSize>1</MinSize><MaxSize>%d</MaxSize><DesiredCapacity>1</DesiredCapacity><HealthCheckType>ELB</HealthCheckType><HealthCheckGracePeriod>300</HealthCheckGracePeriod><LaunchTemplate><LaunchTemplateName>%s</LaunchTemplateName><Version>$Latest</Version></LaunchTemplate><Instances><member><InstanceId>i-1</InstanceId><InstanceType>m6g.large</InstanceType></member></Instances><Tags><member><Key>service</Key><Value>%s</Value></member></Tags></member>`,
+				name("asg", i), arn("autoscaling", "autoScalingGroup:x:autoScalingGroupName/"+name("asg", i)), maxSize, name("lt", i), tag(i))
+		}
+		writeQuery(w, q.op, "<AutoScalingGroups>"+b.String()+"</AutoScalingGroups>"+optMarker("NextToken", next))
+	case "autoscaling.DescribePolicies":
+		for i := 0; i < s.ASGs; i++ {
+			fmt.Fprintf(&b, `<member><AutoScalingGroupName>%s</AutoScalingGroupName><PolicyName>cpu</PolicyName></member>`, name("asg", i))
+		}
+		writeQuery(w, q.op, "<ScalingPolicies>"+b.String()+"</ScalingPolicies>")
+	case "elbv2.DescribeLoadBalancers":
+		from, to, next := f.page(s.LoadBalancers, q.form.Get("Marker"), q.formInt("PageSize"))
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, `<member><LoadBalancerArn>%s</LoadBalancerArn><LoadBalancerName>%s</LoadBalancerName><Type>application</Type><Scheme>internet-facing</Scheme><IpAddressType>ipv4</IpAddressType><AvailabilityZones><member><ZoneName>%sa</ZoneName></member><member><ZoneName>%sb</ZoneName></member></AvailabilityZones></member>`,
+				arn("elasticloadbalancing", "loadbalancer/app/"+name("lb", i)+"/abc"), name("lb", i), rg, rg)
+		}
+		writeQuery(w, q.op, "<LoadBalancers>"+b.String()+"</LoadBalancers>"+optMarker("NextMarker", next))
+	case "elbv2.DescribeTargetGroups":
+		from, to, next := f.page(s.TargetGroups, q.form.Get("Marker"), q.formInt("PageSize"))
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, `<member><TargetGroupArn>%s</TargetGroupArn><TargetGroupName>%s</TargetGroupName><Protocol>HTTP</Protocol><Port>8080</Port><TargetType>ip</TargetType><HealthCheckProtocol>HTTP</HealthCheckProtocol><HealthCheckPath>/healthz</HealthCheckPath><HealthCheckIntervalSeconds>30</HealthCheckIntervalSeconds><HealthCheckTimeoutSeconds>5</HealthCheckTimeoutSeconds><HealthyThresholdCount>5</HealthyThresholdCount><UnhealthyThresholdCount>2</UnhealthyThresholdCount></member>`,
+				arn("elasticloadbalancing", "targetgroup/"+name("tg", i)+"/def"), name("tg", i))
+		}
+		writeQuery(w, q.op, "<TargetGroups>"+b.String()+"</TargetGroups>"+optMarker("NextMarker", next))
+	case "elbv2.DescribeTags":
+		for i := 1; ; i++ {
+			a := q.form.Get(fmt.Sprintf("ResourceArns.member.%d", i))
+			if a == "" {
+				break
+			}
+			fmt.Fprintf(&b, `<member><ResourceArn>%s</ResourceArn><Tags><member><Key>service</Key><Value>web</Value></member></Tags></member>`, x(a))
+		}
+		writeQuery(w, q.op, "<TagDescriptions>"+b.String()+"</TagDescriptions>")
+	case "elbv2.DescribeListeners":
+		writeQuery(w, q.op, `<Listeners><member><Port>443</Port><Protocol>HTTPS</Protocol><SslPolicy>ELBSecurityPolicy-TLS13-1-2-2021-06</SslPolicy><Certificates><member><CertificateArn>arn:aws:acm:x</CertificateArn></member></Certificates></member><member><Port>80</Port><Protocol>HTTP</Protocol></member></Listeners>`)
+	case "elbv2.DescribeTargetGroupAttributes":
+		writeQuery(w, q.op, `<Attributes><member><Key>deregistration_delay.timeout_seconds</Key><Value>300</Value></member><member><Key>stickiness.enabled</Key><Value>false</Value></member></Attributes>`)
+	case "elasticache.DescribeReplicationGroups":
+		from, to, next := f.page(s.CacheGroups, q.form.Get("Marker"), q.formInt("MaxRecords"))
+		for i := from; i < to; i++ {
+			id := name("redis", i)
+			fmt.Fprintf(&b, `<ReplicationGroup><ReplicationGroupId>%s</ReplicationGroupId><ARN>%s</ARN><CacheNodeType>cache.r6g.large</CacheNodeType><ClusterEnabled>false</ClusterEnabled><AutomaticFailover>enabled</AutomaticFailover><MultiAZ>enabled</MultiAZ><TransitEncryptionEnabled>true</TransitEncryptionEnabled><AtRestEncryptionEnabled>true</AtRestEncryptionEnabled><NodeGroups><NodeGroup><NodeGroupId>0001</NodeGroupId><NodeGroupMembers><NodeGroupMember><CacheClusterId>%s-001</CacheClusterId></NodeGroupMember><NodeGroupMember><CacheClusterId>%s-002</CacheClusterId></NodeGroupMember></NodeGroupMembers></NodeGroup></NodeGroups></ReplicationGroup>`,
+				id, arn("elasticache", "replicationgroup:"+id), id, id)
+		}
+		writeQuery(w, q.op, "<ReplicationGroups>"+b.String()+"</ReplicationGroups>"+optMarker("Marker", next))
+	case "elasticache.DescribeCacheClusters":
+		for i := 0; i < s.CacheGroups; i++ {
+			fmt.Fprintf(&b, `<CacheCluster><CacheClusterId>%s-001</CacheClusterId><ReplicationGroupId>%s</ReplicationGroupId><Engine>redis</Engine><EngineVersion>7.1</EngineVersion></CacheCluster>`, name("redis", i), name("redis", i))
+		}
+		writeQuery(w, q.op, "<CacheClusters>"+b.String()+"</CacheClusters>")
+	case "elasticache.ListTagsForResource":
+		writeQuery(w, q.op, `<TagList><Tag><Key>service</Key><Value>cache</Value></Tag></TagList>`)
+	case "elasticbeanstalk.DescribeEnvironments":
+		for i := 0; i < s.BeanstalkEnvs; i++ {
+			fmt.Fprintf(&b, `<member><EnvironmentName>%s</EnvironmentName><EnvironmentArn>%s</EnvironmentArn><ApplicationName>%s</ApplicationName><PlatformArn>arn:aws:elasticbeanstalk:%s::platform/Python 3.11 running on 64bit Amazon Linux 2023/4.0.0</PlatformArn><SolutionStackName>64bit Amazon Linux 2023 v4.0.0 running Python 3.11</SolutionStackName><Tier><Name>WebServer</Name><Type>Standard</Type></Tier></member>`,
+				name("eb", i), arn("elasticbeanstalk", "environment/app/"+name("eb", i)), name("app", i), rg)
+		}
+		writeQuery(w, q.op, "<Environments>"+b.String()+"</Environments>")
+	case "elasticbeanstalk.DescribeConfigurationSettings":
+		writeQuery(w, q.op, `<ConfigurationSettings><member><OptionSettings><member><Namespace>aws:autoscaling:asg</Namespace><OptionName>MinSize</OptionName><Value>2</Value></member><member><Namespace>aws:autoscaling:asg</Namespace><OptionName>MaxSize</OptionName><Value>4</Value></member><member><Namespace>aws:ec2:instances</Namespace><OptionName>InstanceTypes</OptionName><Value>t3.small, t3.medium</Value></member><member><Namespace>aws:elasticbeanstalk:application:environment</Namespace><OptionName>DATABASE_URL</OptionName><Value>postgres://u:p@h/db</Value></member></OptionSettings></member></ConfigurationSettings>`)
+	case "elasticbeanstalk.ListTagsForResource":
+		writeQuery(w, q.op, `<ResourceTags><member><Key>service</Key><Value>eb</Value></member></ResourceTags>`)
+	case "sqs.ListQueues":
+		from, to, next := f.page(s.Queues, q.bodyStr("NextToken"), q.bodyInt("MaxResults"))
+		var urls []string
+		for i := from; i < to; i++ {
+			urls = append(urls, fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", rg, acct, name("queue", i)))
+		}
+		out := map[string]any{"QueueUrls": urls}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(w, out)
+	case "sqs.GetQueueAttributes":
+		u := q.bodyStr("QueueUrl")
+		qn := u[strings.LastIndex(u, "/")+1:]
+		at := map[string]string{"QueueArn": arn("sqs", qn), "VisibilityTimeout": "30", "MessageRetentionPeriod": "345600", "DelaySeconds": "0", "MaximumMessageSize": "262144", "ReceiveMessageWaitTimeSeconds": "20", "SqsManagedSseEnabled": "true"}
+		if env == "prod" {
+			at["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":5}`, arn("sqs", qn+"-dlq"))
+		}
+		writeJSON(w, map[string]any{"Attributes": at})
+	case "sqs.ListQueueTags":
+		writeJSON(w, map[string]any{"Tags": map[string]string{"service": "queue"}})
+	case "ssm.DescribeParameters":
+		from, to, next := f.page(s.Parameters, q.bodyStr("NextToken"), q.bodyInt("MaxResults"))
+		var ps []map[string]any
+		for i := from; i < to; i++ {
+			typ := "String"
+			if i%4 == 3 {
+				typ = "SecureString"
+			}
+			ps = append(ps, map[string]any{"Name": fmt.Sprintf("/%s/app/param_%03d", env, i), "Type": typ, "Tier": "Standard", "DataType": "text"})
+		}
+		out := map[string]any{"Parameters": ps}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(w, out)
+	case "ssm.GetParameters":
+		var ps []map[string]any
+		names, _ := q.body["Names"].([]any)
+		for _, n := range names {
+			ps = append(ps, map[string]any{"Name": n, "Type": "String", "Value": "true"})
+		}
+		writeJSON(w, map[string]any{"Parameters": ps, "InvalidParameters": []string{}})
+	case "dynamodb.ListTables":
+		from, to, next := f.page(s.Tables, q.bodyStr("ExclusiveStartTableName"), q.bodyInt("Limit"))
+		var ts []string
+		for i := from; i < to; i++ {
+			ts = append(ts, name("table", i))
+		}
+		out := map[string]any{"TableNames": ts}
+		if next != "" {
+			out["LastEvaluatedTableName"] = next
+		}
+		writeJSON(w, out)
+	case "dynamodb.DescribeTable":
+		t := q.bodyStr("TableName")
+		writeJSON(w, map[string]any{"Table": map[string]any{
+			"TableName": t, "TableArn": arn("dynamodb", "table/"+t),
+			"BillingModeSummary": map[string]any{"BillingMode": "PAY_PER_REQUEST"},
+			"KeySchema":          []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}},
+			"GlobalSecondaryIndexes": []any{map[string]any{"IndexName": "by-user", "Projection": map[string]any{"ProjectionType": "ALL"},
+				"KeySchema": []any{map[string]any{"AttributeName": "user", "KeyType": "HASH"}}}},
+			"StreamSpecification": map[string]any{"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"},
+		}})
+	case "dynamodb.DescribeContinuousBackups":
+		writeJSON(w, map[string]any{"ContinuousBackupsDescription": map[string]any{"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": map[string]any{"PointInTimeRecoveryStatus": "ENABLED"}}})
+	case "dynamodb.DescribeTimeToLive":
+		writeJSON(w, map[string]any{"TimeToLiveDescription": map[string]any{"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}})
+	case "dynamodb.ListTagsOfResource":
+		writeJSON(w, map[string]any{"Tags": []any{map[string]any{"Key": "service", "Value": "table"}}})
+	case "ecs.ListClusters":
+		var cs []string
+		for i := 0; i < s.ECSClusters; i++ {
+			cs = append(cs, arn("ecs", "cluster/"+name("cluster", i)))
+		}
+		writeJSON(w, map[string]any{"clusterArns": cs})
+	case "ecs.ListServices":
+		c := q.bodyStr("cluster")
+		from, to, next := f.page(s.ECSServicesPerCluster, q.bodyStr("nextToken"), q.bodyInt("maxResults"))
+		var ss []string
+		for i := from; i < to; i++ {
+			ss = append(ss, arn("ecs", "service/"+c[strings.LastIndex(c, "/")+1:]+"/"+name("svc", i)))
+		}
+		out := map[string]any{"serviceArns": ss}
+		if next != "" {
+			out["nextToken"] = next
+		}
+		writeJSON(w, out)
+	case "ecs.DescribeServices":
+		c := q.bodyStr("cluster")
+		arns, _ := q.body["services"].([]any)
+		var ss []any
+		for _, a := range arns {
+			sa := a.(string)
+			sn := sa[strings.LastIndex(sa, "/")+1:]
+			i, _ := strconv.Atoi(sn[strings.LastIndex(sn, "-")+1:])
+			ss = append(ss, map[string]any{"serviceName": sn, "serviceArn": sa, "clusterArn": c, "desiredCount": 2, "runningCount": 2, "launchType": "FARGATE",
+				"taskDefinition": arn("ecs", fmt.Sprintf("task-definition/%s:1", name("task", i%max(1, s.ECSTaskFamilies)))),
+				"tags":           []any{map[string]any{"key": "service", "value": "ecs"}}})
+		}
+		writeJSON(w, map[string]any{"services": ss, "failures": []any{}})
+	case "ecs.DescribeTaskDefinition":
+		td := q.bodyStr("taskDefinition")
+		fam := strings.TrimSuffix(td[strings.LastIndex(td, "/")+1:], ":1")
+		writeJSON(w, map[string]any{"taskDefinition": map[string]any{"family": fam, "cpu": "512", "memory": "1024",
+			"containerDefinitions": []any{map[string]any{"name": "app", "image": acct + ".dkr.ecr." + rg + ".amazonaws.com/orders:1.4.2", "essential": true,
+				"environment": []any{map[string]any{"name": "LOG_LEVEL", "value": "info"}},
+				"secrets":     []any{map[string]any{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:x"}},
+				"healthCheck": map[string]any{"command": []string{"CMD", "true"}}}}}})
+	case "lambda.ListFunctions":
+		from, to, next := f.page(s.Functions, q.r.URL.Query().Get("Marker"), 0)
+		var fs []any
+		for i := from; i < to; i++ {
+			fs = append(fs, map[string]any{"FunctionName": name("fn", i), "FunctionArn": arn("lambda", "function:"+name("fn", i)), "Runtime": "python3.12",
+				"MemorySize": 512, "Timeout": 30, "Architectures": []string{"arm64"}, "PackageType": "Zip", "Handler": "app.handler",
+				"Environment": map[string]any{"Variables": map[string]string{"TABLE": "x", "STAGE": env}}})
+		}
+		out := map[string]any{"Functions": fs}
+		if next != "" {
+			out["NextMarker"] = next
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	case "lambda.ListTags":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"Tags":{"service":"fn"}}`)
+	case "lambda.GetFunctionConcurrency":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ReservedConcurrentExecutions":10}`)
+	case "s3.ListBuckets":
+		from, to, next := f.page(s.Buckets, q.r.URL.Query().Get("continuation-token"), 0)
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, `<Bucket><Name>%s</Name><BucketRegion>%s</BucketRegion><CreationDate>2026-01-01T00:00:00Z</CreationDate></Bucket>`, name("bucket", i), rg)
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprintf(w, `<ListAllMyBucketsResult><Buckets>%s</Buckets>%s</ListAllMyBucketsResult>`, b.String(), optMarker("ContinuationToken", next))
+	case "s3.GetBucket:versioning":
+		fmt.Fprint(w, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`)
+	case "s3.GetBucket:encryption":
+		fmt.Fprint(w, `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`)
+	case "s3.GetBucket:publicAccessBlock":
+		fmt.Fprint(w, `<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)
+	case "s3.GetBucket:lifecycle":
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `<Error><Code>NoSuchLifecycleConfiguration</Code><Message>none</Message></Error>`)
+	case "s3.GetBucket:tagging":
+		fmt.Fprint(w, `<Tagging><TagSet><Tag><Key>service</Key><Value>bucket</Value></Tag></TagSet></Tagging>`)
+	case "cloudwatch.DescribeAlarms":
+		var alarms cbor.List
+		for i := 0; i < s.Alarms; i++ {
+			dims := cbor.List{cbor.Map{"Name": cbor.String("DBInstanceIdentifier"), "Value": cbor.String(name("db", i%max(1, s.RDSInstances)))}}
+			if i%2 == 1 {
+				dims = cbor.List{cbor.Map{"Name": cbor.String("QueueName"), "Value": cbor.String(name("queue", i%max(1, s.Queues)))}}
+			}
+			alarms = append(alarms, cbor.Map{"AlarmName": cbor.String(fmt.Sprintf("alarm-%d", i)), "Dimensions": dims})
+		}
+		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+		w.Header().Set("Content-Type", "application/cbor")
+		_, _ = w.Write(cbor.Encode(cbor.Map{"MetricAlarms": alarms}))
+	default:
+		f.fail(w, q, http.StatusBadRequest, "UnknownOperation")
+	}
+}
