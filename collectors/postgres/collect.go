@@ -81,7 +81,7 @@ func (c *Collector) instance(ctx context.Context, tx pgx.Tx) (snapshot.Resource,
 	var num int
 	var inRecovery bool
 	err := tx.QueryRow(ctx, `SELECT current_setting('server_version'), current_setting('server_version_num')::int,
-		pg_is_in_recovery(), current_database(), pg_encoding_to_char(d.encoding), d.datcollate::text, d.datctype::text
+		pg_is_in_recovery(), current_database(), pg_encoding_to_char(d.encoding), coalesce(d.datcollate::text, ''), coalesce(d.datctype::text, '')
 		FROM pg_database d WHERE d.datname = current_database()`).Scan(&full, &num, &inRecovery, &db, &enc, &collate, &ctype)
 	if err != nil {
 		return snapshot.Resource{}, false, fmt.Errorf("server: %w", err)
