@@ -147,7 +147,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &snapshot.InputError{File: file, Line: 1, Col: 1, Msg: "empty config (want at least version, reference and environments)"}
 		}
-		return nil, yamlSyntaxError(file, err)
+		return nil, yamlSyntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -188,12 +188,22 @@ func Parse(data []byte, file string) (*Config, error) {
 	return cfg, nil
 }
 
-func yamlSyntaxError(file string, err error) error {
+func yamlSyntaxError(file string, data []byte, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
 		if i := strings.Index(msg, ": "); i > 0 {
 			msg = msg[i+2:]
+		}
+	}
+	if line == 0 {
+		// Some parser errors carry no line; find what they name, else say line 1.
+		line = 1
+		if strings.HasPrefix(msg, "unknown anchor '") {
+			name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+			if i := bytes.Index(data, []byte("*"+name)); i >= 0 {
+				line, _ = snapshot.LineCol(data, int64(i))
+			}
 		}
 	}
 	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
@@ -345,7 +355,7 @@ func (s *Source) Resolve(path string) string {
 func NewSource(env, dir, yamlText string) (Source, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(yamlText), &doc); err != nil {
-		return Source{}, yamlSyntaxError("<source>", err)
+		return Source{}, yamlSyntaxError("<source>", []byte(yamlText), err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return Source{}, &snapshot.InputError{File: "<source>", Msg: "expected a mapping"}

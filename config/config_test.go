@@ -149,13 +149,13 @@ func FuzzParse(f *testing.F) {
 		switch {
 		case errors.As(err, &ies):
 			for _, e := range ies {
-				if e.File != "fuzz.yaml" {
-					t.Fatalf("error without file: %v", e)
+				if e.File != "fuzz.yaml" || e.Line < 1 {
+					t.Fatalf("error without file and line: %v", e)
 				}
 			}
 		case errors.As(err, &ie):
-			if ie.File != "fuzz.yaml" {
-				t.Fatalf("error without file: %v", ie)
+			if ie.File != "fuzz.yaml" || ie.Line < 1 {
+				t.Fatalf("error without file and line: %v", ie)
 			}
 		default:
 			t.Fatalf("rejection is not an InputError: %T %v", err, err)

@@ -151,6 +151,11 @@ func (d *strictDecoder) decode(n *yaml.Node, v reflect.Value, field string) {
 
 func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, field string) {
 	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Type == posType && f.Name == "Pos" {
+			v.Field(i).Set(reflect.ValueOf(posOf(d.file, n)))
+		}
+	}
 	if n.Tag == "!!null" {
 		return
 	}
@@ -162,10 +167,6 @@ func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, field string
 	var known []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if f.Type == posType && f.Name == "Pos" {
-			v.Field(i).Set(reflect.ValueOf(posOf(d.file, n)))
-			continue
-		}
 		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if name == "" || name == "-" || !f.IsExported() {
 			continue
