@@ -64,11 +64,12 @@ func (*GitHub) Render(w io.Writer, r *rules.Report, opts Options) error {
 }
 
 // ghData escapes a workflow command's message (the runner's escapeData).
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
+func ghData(s string) string { return ghDataReplacer.Replace(s) }
+
+var (
+	ghDataReplacer     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	ghPropertyReplacer = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
 
 // ghProperty escapes a workflow command's property value (escapeProperty).
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
+func ghProperty(s string) string { return ghPropertyReplacer.Replace(s) }

@@ -237,7 +237,7 @@ func mdCode(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", `\|`).Replace(s)
+	s = mdCodeReplacer.Replace(s)
 	if len(s) > 200 {
 		s = truncate(s, 200)
 	}
@@ -250,6 +250,8 @@ func mdCode(s string) string {
 	}
 	return fence + s + fence
 }
+
+var mdCodeReplacer = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", `\|`)
 
 var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 

@@ -274,10 +274,12 @@ func slackFooter(opts Options) string {
 	case link == "":
 		return ""
 	case strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://"):
-		return "<" + strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " ", "%20").Replace(link) + "|Full report>"
+		return "<" + slackLinkReplacer.Replace(link) + "|Full report>"
 	}
 	return "Full report: `" + slackCode(link) + "`"
 }
+
+var slackLinkReplacer = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " ", "%20")
 
 var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
@@ -285,6 +287,6 @@ var slackReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 func slackEscape(s string) string { return slackReplacer.Replace(s) }
 
 // slackCode escapes text for inside `code`: no backticks or newlines.
-func slackCode(s string) string {
-	return slackEscape(strings.NewReplacer("`", "'", "\n", " ", "\r", " ").Replace(s))
-}
+func slackCode(s string) string { return slackEscape(slackCodeReplacer.Replace(s)) }
+
+var slackCodeReplacer = strings.NewReplacer("`", "'", "\n", " ", "\r", " ")
