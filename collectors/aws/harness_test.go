@@ -2,116 +2,42 @@ package aws
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/aws/awstest"
 	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/snapshot"
 )
 
-// needBinary finds a server binary; locally a missing one skips the test
-// with the reason, under CI=true it fails it.
-func needBinary(t testing.TB, name string, fallbacks ...string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, f := range fallbacks {
-		if _, err := os.Stat(f); err == nil {
-			return f
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed, and CI=true forbids skipping", name)
-	}
-	t.Skipf("%s is not installed (CI=true would fail here)", name)
-	return ""
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 var (
 	motoOnce sync.Once
-	motoURL  string
+	moto     *awstest.Moto
 	motoErr  error
-	motoCmd  *exec.Cmd
 )
 
 // startMoto starts one moto_server for the whole test package, on a free
-// loopback port; TestMain stops it.
+// loopback port; TestMain stops it. Locally a missing moto_server skips the
+// test; under CI=true it fails it.
 func startMoto(t testing.TB) string {
 	t.Helper()
-	bin := needBinary(t, "moto_server", "/root/.pyenv/shims/moto_server")
-	motoOnce.Do(func() {
-		port := freePort(t)
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			motoErr = fmt.Errorf("start moto_server: %w", err)
-			return
-		}
-		motoCmd = cmd
-		u := fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			resp, err := http.Get(u + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				motoURL = u
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		motoErr = fmt.Errorf("moto_server did not answer on %s within 60s: %s", u, out.String())
-	})
-	if motoErr != nil {
-		t.Fatal(motoErr)
-	}
-	return motoURL
-}
-
-func stopMoto() {
-	if motoCmd != nil && motoCmd.Process != nil {
-		_ = syscall.Kill(-motoCmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = motoCmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-motoCmd.Process.Pid, syscall.SIGKILL)
-		}
-	}
+	motoOnce.Do(func() { moto, motoErr = awstest.StartMoto() })
+	awstest.Require(t, motoErr)
+	return moto.URL
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopMoto()
+	moto.Stop()
 	os.Exit(code)
 }
 
@@ -236,17 +162,8 @@ func newTestCollector(t testing.TB, env string, tokens []string, env2 map[string
 // pointing at endpoint, and returns the Getenv map that selects it.
 func writeProfiles(t testing.TB, endpoint string, names ...string) map[string]string {
 	t.Helper()
-	dir := t.TempDir()
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "[profile %s]\nregion = eu-west-1\naws_access_key_id = AKIDTEST%s\naws_secret_access_key = test-secret\nendpoint_url = %s\n\n", n, strings.ToUpper(n), endpoint)
-	}
-	cfg := filepath.Join(dir, "config")
-	creds := filepath.Join(dir, "credentials")
-	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(creds, nil, 0o600); err != nil {
+	cfg, creds, err := awstest.WriteProfiles(t.TempDir(), endpoint, names...)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": creds}
@@ -259,5 +176,3 @@ func byTypeName(res []snapshot.Resource) map[string]snapshot.Resource {
 	}
 	return m
 }
-
-var _ = context.Background

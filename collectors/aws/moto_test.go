@@ -8,121 +8,26 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/envparity/envparity/collectors/aws/awstest"
 	"github.com/envparity/envparity/snapshot"
 )
 
-const (
-	prodAccount    = "111111111111"
-	stagingAccount = "222222222222"
-)
-
-func roleARN(account string) string {
-	return "arn:aws:iam::" + account + ":role/envparity-readonly"
-}
-
-// worldConfig is an SDK config acting in account through moto, loaded the
-// same way the collector loads its own.
+// worldConfig is an SDK config acting in account through moto.
 func worldConfig(t *testing.T, getenv map[string]string, profile, account string) aws.Config {
 	t.Helper()
-	ctx := context.Background()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx,
-		awsconfig.WithSharedConfigProfile(profile),
-		awsconfig.WithSharedConfigFiles([]string{getenv["AWS_CONFIG_FILE"]}),
-		awsconfig.WithSharedCredentialsFiles([]string{getenv["AWS_SHARED_CREDENTIALS_FILE"]}))
+	cfg, err := awstest.Config(context.Background(), getenv["AWS_CONFIG_FILE"], getenv["AWS_SHARED_CREDENTIALS_FILE"], profile, account)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN(account)))
 	return cfg
 }
 
-// world is one environment's resources, created through the SDK.
-type world struct {
-	env            string
-	multiAZ        bool
-	replica        bool
-	maxConnections string
-	schedulerMax   int32
-	dlq            bool
-	featureSwitch  bool
-}
-
-func (w world) create(t *testing.T, cfg aws.Config) {
+func createWorld(t *testing.T, w awstest.World, cfg aws.Config) {
 	t.Helper()
-	ctx := context.Background()
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("create %s world: %s: %v", w.env, what, err)
-		}
+	if err := w.Create(context.Background(), cfg); err != nil {
+		t.Fatal(err)
 	}
-	db := rds.NewFromConfig(cfg)
-	pg := w.env + "-pg15"
-	_, err := db.CreateDBParameterGroup(ctx, &rds.CreateDBParameterGroupInput{DBParameterGroupName: &pg, DBParameterGroupFamily: aws.String("postgres15"), Description: aws.String("orders")})
-	must("parameter group", err)
-	_, err = db.ModifyDBParameterGroup(ctx, &rds.ModifyDBParameterGroupInput{DBParameterGroupName: &pg, Parameters: []rdstypes.Parameter{
-		{ParameterName: aws.String("max_connections"), ParameterValue: aws.String(w.maxConnections), ApplyMethod: rdstypes.ApplyMethodPendingReboot},
-	}})
-	must("parameters", err)
-	_, err = db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
-		DBInstanceIdentifier: aws.String(w.env + "-orders-db"), Engine: aws.String("postgres"), EngineVersion: aws.String("15.4"),
-		DBInstanceClass: aws.String("db.t3.micro"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("orders"),
-		MasterUserPassword: aws.String("not-a-real-password"), MultiAZ: aws.Bool(w.multiAZ), DBParameterGroupName: &pg,
-		BackupRetentionPeriod: aws.Int32(7), Tags: []rdstypes.Tag{{Key: aws.String("service"), Value: aws.String("orders")}},
-	})
-	must("db instance", err)
-	if w.replica {
-		_, err = db.CreateDBInstanceReadReplica(ctx, &rds.CreateDBInstanceReadReplicaInput{
-			DBInstanceIdentifier: aws.String(w.env + "-orders-db-replica"), SourceDBInstanceIdentifier: aws.String(w.env + "-orders-db"),
-			DBInstanceClass: aws.String("db.t3.micro"),
-		})
-		must("read replica", err)
-	}
-
-	as := autoscaling.NewFromConfig(cfg)
-	_, err = as.CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{
-		LaunchConfigurationName: aws.String(w.env + "-scheduler"), ImageId: aws.String("ami-12c6146b"), InstanceType: aws.String("t3.micro"),
-	})
-	must("launch configuration", err)
-	_, err = as.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
-		AutoScalingGroupName: aws.String(w.env + "-scheduler"), LaunchConfigurationName: aws.String(w.env + "-scheduler"),
-		MinSize: aws.Int32(1), MaxSize: aws.Int32(w.schedulerMax), DesiredCapacity: aws.Int32(1), AvailabilityZones: []string{"eu-west-1a"},
-	})
-	must("auto scaling group", err)
-
-	q := sqs.NewFromConfig(cfg)
-	attrs := map[string]string{"VisibilityTimeout": "60"}
-	if w.dlq {
-		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(w.env + "-orders-dlq")})
-		must("dead-letter queue", err)
-		a, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: out.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-		must("dead-letter queue arn", err)
-		attrs["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"5"}`, a.Attributes["QueueArn"])
-	}
-	_, err = q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(w.env + "-orders"), Attributes: attrs})
-	must("queue", err)
-
-	pm := ssm.NewFromConfig(cfg)
-	put := func(name, value string, typ ssmtypes.ParameterType) {
-		_, err := pm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: typ})
-		must("parameter "+name, err)
-	}
-	if w.featureSwitch {
-		put("/"+w.env+"/features/new_checkout", "true", ssmtypes.ParameterTypeString)
-	}
-	put("/"+w.env+"/orders/db_password", "hunter2-"+w.env, ssmtypes.ParameterTypeSecureString)
-	put("/"+w.env+"/orders/smtp_password", "plain-secret-"+w.env, ssmtypes.ParameterTypeString)
 }
 
 // attr reads a dotted attribute path as text ("" when absent).
@@ -153,10 +58,8 @@ func attr(r snapshot.Resource, path string) string {
 func TestMotoProdAndStaging(t *testing.T) {
 	moto := startMoto(t)
 	direct := writeProfiles(t, moto, "prod", "staging")
-	world{env: "prod", multiAZ: true, replica: true, maxConnections: "400", schedulerMax: 1, dlq: true, featureSwitch: true}.
-		create(t, worldConfig(t, direct, "prod", prodAccount))
-	world{env: "staging", multiAZ: false, replica: false, maxConnections: "100", schedulerMax: 3}.
-		create(t, worldConfig(t, direct, "staging", stagingAccount))
+	createWorld(t, awstest.Prod, worldConfig(t, direct, "prod", awstest.ProdAccount))
+	createWorld(t, awstest.Staging, worldConfig(t, direct, "staging", awstest.StagingAccount))
 
 	rec := newRecorder(t, moto)
 	getenv := writeProfiles(t, rec.srv.URL, "prod", "staging")
@@ -170,7 +73,7 @@ regions: [eu-west-1]
 # moto 5.2 does not speak CloudWatch's rpc-v2-cbor protocol; the fake covers it.
 services: [autoscaling, dynamodb, ec2, ecs, elasticache, elasticbeanstalk, elbv2, lambda, rds, s3, sqs, ssm]
 timeout: 2m
-`, env, roleARN(account)))
+`, env, awstest.RoleARN(account)))
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		res, err := c.Collect(ctx)
@@ -184,8 +87,8 @@ timeout: 2m
 		}
 		return byTypeName(res)
 	}
-	prod := collect("prod", prodAccount, []string{"prod", "production"})
-	staging := collect("staging", stagingAccount, []string{"staging", "stg"})
+	prod := collect("prod", awstest.ProdAccount, []string{"prod", "production"})
+	staging := collect("staging", awstest.StagingAccount, []string{"staging", "stg"})
 	assertReadOnly(t, rec.operations())
 
 	tests := []struct {
@@ -252,7 +155,7 @@ func TestMotoTagFilter(t *testing.T) {
 	moto := startMoto(t)
 	getenv := writeProfiles(t, moto, "tagged")
 	cfg := worldConfig(t, getenv, "tagged", "333333333333")
-	world{env: "tagged", multiAZ: false, maxConnections: "50", schedulerMax: 2}.create(t, cfg)
+	createWorld(t, awstest.World{Env: "tagged", MaxConnections: "50", SchedulerMax: 2}, cfg)
 	c := newTestCollector(t, "tagged", []string{"tagged"}, getenv, `
 name: aws
 kind: aws
