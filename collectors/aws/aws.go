@@ -132,7 +132,7 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	seen := map[string]bool{}
 	for i, r := range o.Regions {
 		if !validRegion(r) {
-			return nil, src.Errorf(fmt.Sprintf("regions[%d]", i), "%q is not a region name (want e.g. eu-west-1)", r)
+			return nil, src.Errorf("regions", "regions[%d]: %q is not a region name (want e.g. eu-west-1)", i, r)
 		}
 		if !seen[r] {
 			seen[r] = true
@@ -145,7 +145,7 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 		seen := map[string]bool{}
 		for i, s := range o.Services {
 			if _, ok := services[s]; !ok {
-				return nil, src.Errorf(fmt.Sprintf("services[%d]", i), "unknown service %q (known: %s)", s, strings.Join(ServiceNames(), ", "))
+				return nil, src.Errorf("services", "services[%d]: unknown service %q (known: %s)", i, s, strings.Join(ServiceNames(), ", "))
 			}
 			if !seen[s] {
 				seen[s] = true
