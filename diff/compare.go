@@ -229,6 +229,28 @@ func SameLeaves(p *Pair, fn func(path string, v any)) {
 	sameLeaves("", p.Ref.Attrs, p.Other.Attrs, fn)
 }
 
+// SameLeavesUnder is SameLeaves restricted to the given top-level attributes.
+func SameLeavesUnder(p *Pair, roots []string, fn func(path string, v any)) {
+	if p.Ref == nil || p.Other == nil {
+		return
+	}
+	for _, k := range roots {
+		av, aok := p.Ref.Attrs[k]
+		bv, bok := p.Other.Attrs[k]
+		if !aok || !bok {
+			continue
+		}
+		am, aIsMap := av.(map[string]any)
+		bm, bIsMap := bv.(map[string]any)
+		switch {
+		case aIsMap && bIsMap:
+			sameLeaves(k, am, bm, fn)
+		case snapshot.Equal(av, bv):
+			fn(k, av)
+		}
+	}
+}
+
 func sameLeaves(prefix string, a, b map[string]any, fn func(string, any)) {
 	for k, av := range a {
 		bv, ok := b[k]

@@ -24,6 +24,10 @@ type Engine struct {
 	// condition-only rules), most specific first; the others pass equal
 	// values by definition and are not consulted for them.
 	onEqual []*Rule
+	// differRoots are the top-level attributes the differ rules' paths start
+	// with, so that equal values are looked for only there; nil when some
+	// differ rule's path starts with a wildcard.
+	differRoots []string
 }
 
 // NewEngine prepares rules for evaluation. Disabled rules are dropped.
@@ -43,6 +47,18 @@ func NewEngine(rules []*Rule) *Engine {
 		if r.Expect == ExpectDiffer || r.Expect == ExpectIgnore || r.Expect == "" {
 			e.onEqual = append(e.onEqual, r)
 		}
+	}
+	roots := map[string]bool{}
+	for _, r := range e.differ {
+		root, _, _ := strings.Cut(r.Path, ".")
+		if root == "" || strings.ContainsAny(root, "*?") {
+			roots = nil
+			break
+		}
+		roots[root] = true
+	}
+	if roots != nil {
+		e.differRoots = snapshot.SortedKeys(roots)
 	}
 	return e
 }
@@ -110,7 +126,7 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 			if p.Ref == nil || p.Other == nil || !e.anyDifferType(p.Type) {
 				continue
 			}
-			diff.SameLeaves(p, func(path string, v any) {
+			visit := func(path string, v any) {
 				if !e.anyDifferPath(p.Type, path) {
 					return
 				}
@@ -118,7 +134,12 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 				if f, ok := e.judge(res, &c, cache); ok {
 					out = append(out, f)
 				}
-			})
+			}
+			if e.differRoots != nil {
+				diff.SameLeavesUnder(p, e.differRoots, visit)
+			} else {
+				diff.SameLeaves(p, visit)
+			}
 		}
 	}
 	ws := make([]Waiver, len(waivers))

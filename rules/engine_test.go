@@ -76,6 +76,7 @@ func TestExpectations(t *testing.T) {
 		{"covers reversed", Rule{ID: "r", Path: "idx.*", Expect: "covers", Direction: RefCoversOther}, map[string]any{"idx": map[string]any{}}, map[string]any{"idx": map[string]any{"a": "x"}}, 1},
 		{"differ equal values", Rule{ID: "r", Path: "smtp_password", Expect: "differ"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, 1},
 		{"differ different values", Rule{ID: "r", Path: "smtp_password", Expect: "differ"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, map[string]any{"smtp_password": "redacted:hmac-sha256:cd"}, 0},
+		{"differ under a literal root", Rule{ID: "r", Path: "secrets.**", Expect: "differ"}, map[string]any{"secrets": map[string]any{"smtp": map[string]any{"password": "f1"}, "api": "f2"}, "other": "f1"}, map[string]any{"secrets": map[string]any{"smtp": map[string]any{"password": "f1"}, "api": "f3"}, "other": "f1"}, 1},
 		{"ignore", Rule{ID: "r", Path: "v", Expect: "ignore"}, map[string]any{"v": "a"}, map[string]any{"v": "b"}, 0},
 		{"when gates", Rule{ID: "r", Path: "max_size", Expect: "equal", When: "ref.max_size == 1"}, map[string]any{"max_size": n("2")}, map[string]any{"max_size": n("3")}, 0},
 		{"when holds", Rule{ID: "r", Path: "max_size", Expect: "equal", When: "ref.max_size == 1"}, map[string]any{"max_size": n("1")}, map[string]any{"max_size": n("3")}, 1},
