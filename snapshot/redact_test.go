@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -220,4 +221,37 @@ func FuzzRedactString(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q -> %q", value, got, again)
 		}
 	})
+}
+
+func BenchmarkRedactResource(b *testing.B) {
+	r := NewRedactor([]byte("bench"))
+	keys := map[string]any{}
+	for i := 0; i < 1000; i++ {
+		switch i % 10 {
+		case 0:
+			keys[fmt.Sprintf("SERVICE_%d_PASSWORD", i)] = fmt.Sprintf("pw-%d", i)
+		case 1:
+			keys[fmt.Sprintf("SERVICE_%d_URL", i)] = fmt.Sprintf("postgres://u:pw%d@h/db", i)
+		default:
+			keys[fmt.Sprintf("SERVICE_%d_HOST", i)] = fmt.Sprintf("host-%d.internal", i)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		res := Resource{Type: "files.config.file", Name: "x", Attrs: map[string]any{"keys": cloneMap(keys)}}
+		b.StartTimer()
+		r.RedactResource(&res)
+		if len(res.Attrs[SecretsAttr].(map[string]any)) != 200 {
+			b.Fatal("wrong fingerprint count")
+		}
+	}
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

@@ -140,7 +140,7 @@ type stateResource struct {
 
 type stateInstance struct {
 	IndexKey            json.RawMessage   `json:"index_key"`
-	Attributes          json.RawMessage   `json:"attributes"`
+	Attributes          map[string]any    `json:"attributes"`
 	SensitiveAttributes []json.RawMessage `json:"sensitive_attributes"`
 	Status              string            `json:"status"`
 }
@@ -232,7 +232,10 @@ func (st *State) Resources(red *snapshot.Redactor, workspaceKey, workspaceName s
 		for _, inst := range r.Instances {
 			managed++
 			addr := Address(r.Module, r.Type, r.Name, inst.IndexKey)
-			attrs := decodeAttrs(inst.Attributes)
+			attrs := inst.Attributes
+			if attrs == nil {
+				attrs = map[string]any{}
+			}
 			for _, p := range inst.SensitiveAttributes {
 				redactPath(attrs, parsePath(p), red)
 			}
@@ -288,14 +291,6 @@ func decodeValue(raw json.RawMessage) any {
 		return nil
 	}
 	return v
-}
-
-func decodeAttrs(raw json.RawMessage) map[string]any {
-	m, _ := decodeValue(raw).(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m
 }
 
 // pathStep is one step of a sensitive attribute path: an attribute name or
