@@ -25,10 +25,12 @@ type SourceError struct {
 	Err               error
 }
 
+// Error names the environment, the source and its kind, then the cause.
 func (e *SourceError) Error() string {
 	return fmt.Sprintf("%s: source %s (%s): %v", e.Env, e.Source, e.Kind, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // Clock returns the current time; injected so that tests are deterministic.

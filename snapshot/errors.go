@@ -17,6 +17,7 @@ type InputError struct {
 	Msg   string
 }
 
+// Error renders file:line:col: field: message.
 func (e *InputError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -38,6 +39,7 @@ func (e *InputError) Error() string {
 // InputErrors is a list of input problems reported together.
 type InputErrors []*InputError
 
+// Error renders one problem a line.
 func (es InputErrors) Error() string {
 	msgs := make([]string, len(es))
 	for i, e := range es {

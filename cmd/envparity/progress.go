@@ -31,6 +31,7 @@ func newProgress(w io.Writer) *progress {
 	return p
 }
 
+// Start notes that a source began.
 func (p *progress) Start(env, source string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -42,6 +43,7 @@ func (p *progress) Start(env, source string) {
 	fmt.Fprintf(p.w, "collecting %s/%s\n", env, source)
 }
 
+// Done notes that a source ended, with what it found or why it failed.
 func (p *progress) Done(env, source string, n int, took time.Duration, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
