@@ -91,7 +91,7 @@ func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rule
 		rules.ApplyBaseline(rep, base, dateOf(rep.GeneratedAt))
 		rep.Summary = rules.Counts(rep.Findings)
 	}
-	opts := reports.Options{FailOn: failOn}
+	opts := reports.Options{FailOn: failOn, ReportLink: o.slack.reportLink}
 	for _, out := range outs {
 		var buf bytes.Buffer
 		if err := out.format.New().Render(&buf, rep, opts); err != nil {

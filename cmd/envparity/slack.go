@@ -39,7 +39,7 @@ type slackFlags struct {
 func (s *slackFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&s.webhookEnv, "slack-webhook-env", "", "post the slack format to the incoming-webhook URL in this environment variable (the URL is never printed)")
 	c.Flags().BoolVar(&s.onlyOnChange, "slack-only-on-change", false, "with --baseline: post nothing when no finding is new or resolved (an incomplete audit is always posted)")
-	c.Flags().StringVar(&s.reportLink, "report-link", "", "URL or file name of the full report, linked from the Slack message (default: the html output's file name)")
+	c.Flags().StringVar(&s.reportLink, "report-link", "", "URL or file name of the full report, linked from the Slack message (default: the html output's file name) and the markdown summary")
 }
 
 // deliverSlack posts the report when --slack-webhook-env is given. It runs
