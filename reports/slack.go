@@ -145,8 +145,14 @@ func BuildSlackMessages(r *rules.Report, opts Options) []SlackMessage {
 			items = append(items, SlackBlock{Type: "divider"}, section("*Resolved since the baseline*"))
 			for i := range r.Resolved {
 				f := &r.Resolved[i]
-				items = append(items, section(fmt.Sprintf(":white_check_mark: %s `%s`\n`%s` %s",
-					slackEscape(f.Title), slackCode(f.Rule), slackCode(resourceName(f)), slackCode(f.Path))))
+				text := fmt.Sprintf(":white_check_mark: %s `%s`\n`%s`", slackEscape(f.Title), slackCode(f.Rule), slackCode(resourceName(f)))
+				if f.Path != "" {
+					text += " · `" + slackCode(f.Path) + "`"
+				}
+				if f.FirstSeen != "" {
+					text += " · first seen " + slackEscape(f.FirstSeen)
+				}
+				items = append(items, section(text))
 				listed++
 			}
 		}
