@@ -19,7 +19,7 @@ import (
 
 // dbEnvVars are the variables the db_*.txtar scripts read DSNs from.
 var dbEnvVars = []string{"PROD_ORDERS_DSN", "STAGING_ORDERS_DSN", "PROD_REPLICA_DSN", "WRONG_PASSWORD_DSN", "WRONG_PASSWORD", "DB_PASSWORDS",
-	"PROD_LEGACY_DSN", "STAGING_LEGACY_DSN", "MARIADB_PASSWORD"}
+	"PROD_LEGACY_DSN", "STAGING_LEGACY_DSN", "WRONG_LEGACY_DSN", "MARIADB_PASSWORD"}
 
 const dbProdFixture = `
 CREATE EXTENSION pg_trgm;
@@ -116,6 +116,7 @@ func TestDBScripts(t *testing.T) {
 	vars := map[string]string{
 		"PROD_LEGACY_DSN":    mprod.DSN(""),
 		"STAGING_LEGACY_DSN": mstaging.DSN(""),
+		"WRONG_LEGACY_DSN":   mstaging.DSNAs("envparity", "Wrong-"+dbtest.MariaDBPassword, ""),
 		"MARIADB_PASSWORD":   dbtest.MariaDBPassword,
 		"PROD_ORDERS_DSN":    prod.DSN("orders"),
 		"STAGING_ORDERS_DSN": staging.DSN("orders"),
