@@ -222,8 +222,12 @@ func slackSummary(r *rules.Report, opts Options, history bool) string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, ":red_circle: %s · :large_orange_circle: %s · :large_blue_circle: %d info · %d waived",
-		plural(s.Error, "error", "errors"), plural(s.Warning, "warning", "warnings"), s.Info, s.Waived)
+	if s == (rules.Summary{}) {
+		b.WriteString(":white_check_mark: No drift found.")
+	} else {
+		fmt.Fprintf(&b, ":red_circle: %s · :large_orange_circle: %s · :large_blue_circle: %d info · %d waived",
+			plural(s.Error, "error", "errors"), plural(s.Warning, "warning", "warnings"), s.Info, s.Waived)
+	}
 	if n := countFailing(r, opts.FailOn); n > 0 {
 		fmt.Fprintf(&b, "\n*%s at or above %s*", plural(n, "finding", "findings"), opts.FailOn)
 	}
