@@ -2,6 +2,10 @@ package dbtest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -50,5 +54,33 @@ func TestMariaDBPrimaryAndReplica(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("replica has %d rows, want 2", n)
+	}
+}
+
+// TestRequireHelper is run by TestRequire in a child process.
+func TestRequireHelper(t *testing.T) {
+	if os.Getenv("DBTEST_REQUIRE_HELPER") != "1" {
+		t.Skip("helper for TestRequire")
+	}
+	Require(t, fmt.Errorf("initdb not found: %w", ErrNotInstalled))
+	t.Log("REACHED")
+}
+
+// TestRequire: a missing server binary skips locally and fails under CI=true.
+func TestRequire(t *testing.T) {
+	for _, tt := range []struct {
+		ci, want string
+		fail     bool
+	}{
+		{"", "--- SKIP: TestRequireHelper", false},
+		{"false", "--- SKIP: TestRequireHelper", false},
+		{"true", "--- FAIL: TestRequireHelper", true},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRequireHelper$", "-test.v")
+		cmd.Env = append(os.Environ(), "DBTEST_REQUIRE_HELPER=1", "CI="+tt.ci)
+		out, err := cmd.CombinedOutput()
+		if (err != nil) != tt.fail || !strings.Contains(string(out), tt.want) || strings.Contains(string(out), "REACHED") {
+			t.Errorf("CI=%q: err=%v, output:\n%s\nwant %q", tt.ci, err, out, tt.want)
+		}
 	}
 }
