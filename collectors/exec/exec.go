@@ -253,6 +253,7 @@ type limitedBuffer struct {
 	overflow bool
 }
 
+// Write keeps p while the buffer is under its limit.
 func (b *limitedBuffer) Write(p []byte) (int, error) {
 	if b.Len()+len(p) > b.max {
 		b.overflow = true
@@ -267,6 +268,7 @@ type tailBuffer struct{ buf []byte }
 
 const tailSize = 4096
 
+// Write appends p, dropping what falls out of the tail.
 func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.buf = append(b.buf, p...)
 	if len(b.buf) > tailSize {
