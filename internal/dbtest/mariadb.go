@@ -147,7 +147,9 @@ func (m *MariaDB) StartReplica() (*MariaDB, error) {
 				var ioRunning, sqlRunning string
 				ioRunning, sqlRunning, err = r.threads(ctx)
 				if err == nil && ioRunning == "Yes" && sqlRunning == "Yes" {
-					return r, nil
+					if err = r.SyncWith(ctx, m); err == nil {
+						return r, nil
+					}
 				}
 			}
 		}
@@ -157,6 +159,23 @@ func (m *MariaDB) StartReplica() (*MariaDB, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// SyncWith waits until replica r has applied everything primary p has
+// written to its binary log so far.
+func (r *MariaDB) SyncWith(ctx context.Context, p *MariaDB) error {
+	var pos string
+	if err := p.QueryRow(ctx, "SELECT @@global.gtid_binlog_pos", &pos); err != nil {
+		return err
+	}
+	var res sql.NullInt64
+	if err := r.QueryRow(ctx, fmt.Sprintf("SELECT MASTER_GTID_WAIT('%s', 30)", pos), &res); err != nil {
+		return err
+	}
+	if !res.Valid || res.Int64 != 0 {
+		return fmt.Errorf("replica did not reach the primary's GTID position %s within 30s", pos)
+	}
+	return nil
 }
 
 func (m *MariaDB) threads(ctx context.Context) (io, sqlThread string, err error) {
