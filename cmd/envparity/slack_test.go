@@ -169,3 +169,36 @@ func writeDemoReport(t *testing.T, dir, name string) {
 		t.Fatalf("demo audit exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestReportExitCodes: envparity report exits like audit.
+func TestReportExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	writeDemoReport(t, dir, "demo.json")
+	incomplete := filepath.Join(dir, "incomplete.json")
+	os.WriteFile(incomplete, []byte(`{"schema": 1, "reference": "prod", "environments": ["prod", "staging"], "complete": false,
+ "sources": [{"environment": "staging", "name": "aws", "kind": "aws", "ok": false, "error": "timeout"}], "findings": []}`), 0o644)
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte(`{"schema": 1, "findings": [}`), 0o644)
+	for _, tt := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"drift at the gate", []string{"report", filepath.Join(dir, "demo.json")}, exitDrift},
+		{"no gate", []string{"report", filepath.Join(dir, "demo.json"), "--fail-on", "never"}, exitOK},
+		{"incomplete report fails closed", []string{"report", incomplete, "--fail-on", "never"}, exitSource},
+		{"unreadable report", []string{"report", broken}, exitUsage},
+		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, exitUsage},
+		{"unreadable baseline", []string{"report", filepath.Join(dir, "demo.json"), "--baseline", broken}, exitUsage},
+		{"unknown format", []string{"report", filepath.Join(dir, "demo.json"), "--format", "pdf"}, exitUsage},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			a := &app{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, registry: all.Registry(),
+				now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }}
+			if got := a.run(append(tt.args, "-q")); got != tt.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", got, tt.want, stderr.String())
+			}
+		})
+	}
+}
