@@ -151,6 +151,23 @@ func mustExist(t *testing.T, dir string, files ...string) {
 	}
 }
 
+// TestTriggers: the gate runs on pull requests to the release branch, the
+// weekly job on a schedule.
+func TestTriggers(t *testing.T) {
+	var gate, weekly struct {
+		On map[string]any `yaml:"on"`
+	}
+	readYAML(t, filepath.Join("github-actions", "envparity-gate.yml"), &gate)
+	readYAML(t, filepath.Join("github-actions", "envparity-weekly-slack.yml"), &weekly)
+	pr, _ := gate.On["pull_request"].(map[string]any)
+	if fmt.Sprint(pr["branches"]) != "[release]" {
+		t.Errorf("gate triggers on %v, want pull requests to release", gate.On)
+	}
+	if _, ok := weekly.On["schedule"]; !ok {
+		t.Errorf("weekly job triggers on %v, want a schedule", weekly.On)
+	}
+}
+
 func TestGitHubActionsGate(t *testing.T) {
 	steps := githubSteps(t, filepath.Join("github-actions", "envparity-gate.yml"))
 	if len(steps) != 2 {
