@@ -2,9 +2,11 @@ package diff
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/envparity/envparity/snapshot"
 )
@@ -139,6 +141,7 @@ func comparePairs(a, b *Pair) int {
 
 func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource) {
 	refBlind, otherBlind := !ref.Complete(), !other.Complete()
+	var both []*Pair
 	for tk, r := range refIdx {
 		p := &Pair{Type: tk.typ, Key: tk.key, Env: env, Ref: r, Other: otherIdx[tk]}
 		if p.Other == nil && otherBlind {
@@ -151,7 +154,7 @@ func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx,
 			res.Changes = append(res.Changes, Change{Pair: p, Kind: Removed, Ref: r.Name})
 			continue
 		}
-		res.walk(p, "", r.Attrs, p.Other.Attrs)
+		both = append(both, p)
 	}
 	for tk, o := range otherIdx {
 		if _, ok := refIdx[tk]; ok {
@@ -165,30 +168,66 @@ func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx,
 		res.Pairs = append(res.Pairs, p)
 		res.Changes = append(res.Changes, Change{Pair: p, Kind: Added, Other: o.Name})
 	}
+	res.Changes = append(res.Changes, walkPairs(both)...)
+}
+
+// walkPairs compares the attributes of every pair, on all CPUs when there
+// are enough pairs to pay for it. The caller sorts the changes.
+func walkPairs(pairs []*Pair) []Change {
+	workers := runtime.GOMAXPROCS(0)
+	if len(pairs) < 2000 || workers < 2 {
+		var out []Change
+		for _, p := range pairs {
+			walk(p, "", p.Ref.Attrs, p.Other.Attrs, &out)
+		}
+		return out
+	}
+	parts := make([][]Change, workers)
+	var wg sync.WaitGroup
+	chunk := (len(pairs) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(pairs))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, p := range pairs[lo:hi] {
+				walk(p, "", p.Ref.Attrs, p.Other.Attrs, &parts[w])
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Change
+	for _, part := range parts {
+		out = append(out, part...)
+	}
+	return out
 }
 
 // walk compares two attribute maps, recursing into nested maps so that a
 // path names the deepest differing key; anything else compares as a whole.
-func (res *Result) walk(p *Pair, prefix string, a, b map[string]any) {
+func walk(p *Pair, prefix string, a, b map[string]any, out *[]Change) {
 	for k, av := range a {
 		bv, ok := b[k]
 		if !ok {
-			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Removed, Ref: av})
+			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Removed, Ref: av})
 			continue
 		}
 		am, aIsMap := av.(map[string]any)
 		bm, bIsMap := bv.(map[string]any)
 		if aIsMap && bIsMap {
-			res.walk(p, join(prefix, k), am, bm)
+			walk(p, join(prefix, k), am, bm, out)
 			continue
 		}
 		if !snapshot.Equal(av, bv) {
-			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Changed, Ref: av, Other: bv})
+			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Changed, Ref: av, Other: bv})
 		}
 	}
 	for k, bv := range b {
 		if _, ok := a[k]; !ok {
-			res.Changes = append(res.Changes, Change{Pair: p, Path: join(prefix, k), Kind: Added, Other: bv})
+			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Added, Other: bv})
 		}
 	}
 }
