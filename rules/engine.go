@@ -278,10 +278,18 @@ func (r *Rule) appliesToKind(c *change) bool {
 		return true
 	}
 	if c.Kind == diff.Changed {
-		// Covers compares sets: it has nothing to say about a changed scalar.
-		_, refList := c.Ref.([]any)
-		_, otherList := c.Other.([]any)
-		return refList && otherList
+		// Covers compares sets: it has nothing to say about a changed scalar,
+		// nor about a list that differs only in the direction it allows
+		// (staging has an extra index), which falls to a more general rule.
+		refList, refOK := c.Ref.([]any)
+		otherList, otherOK := c.Other.([]any)
+		if !refOK || !otherOK {
+			return false
+		}
+		if r.Direction == RefCoversOther {
+			return len(notIn(otherList, refList)) > 0
+		}
+		return len(notIn(refList, otherList)) > 0
 	}
 	if r.Direction == RefCoversOther {
 		return c.Kind == diff.Added

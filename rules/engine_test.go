@@ -73,6 +73,7 @@ func TestExpectations(t *testing.T) {
 		{"covers extra in other passes", Rule{ID: "r", Path: "idx.*", Expect: "covers"}, map[string]any{"idx": map[string]any{}}, map[string]any{"idx": map[string]any{"a": "x"}}, 0},
 		{"covers lists", Rule{ID: "r", Path: "l", Expect: "covers"}, map[string]any{"l": []any{"a", "b"}}, map[string]any{"l": []any{"a", "b", "c"}}, 0},
 		{"covers lists missing", Rule{ID: "r", Path: "l", Expect: "covers"}, map[string]any{"l": []any{"a", "b"}}, map[string]any{"l": []any{"a"}}, 1},
+		{"covers lists: extras fall through to the next rule", Rule{ID: "r", Path: "l", Expect: "covers"}, map[string]any{"l": []any{"a"}}, map[string]any{"l": []any{"a", "b"}}, 0},
 		{"covers reversed", Rule{ID: "r", Path: "idx.*", Expect: "covers", Direction: RefCoversOther}, map[string]any{"idx": map[string]any{}}, map[string]any{"idx": map[string]any{"a": "x"}}, 1},
 		{"differ equal values", Rule{ID: "r", Path: "smtp_password", Expect: "differ"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, 1},
 		{"differ different values", Rule{ID: "r", Path: "smtp_password", Expect: "differ"}, map[string]any{"smtp_password": "redacted:hmac-sha256:ab"}, map[string]any{"smtp_password": "redacted:hmac-sha256:cd"}, 0},
@@ -92,6 +93,19 @@ func TestExpectations(t *testing.T) {
 				t.Errorf("%d findings, want %d: %+v", len(fs), tt.want, fs)
 			}
 		})
+	}
+}
+
+func TestCoversExtrasAreNotSilent(t *testing.T) {
+	missing := mustRule(t, Rule{ID: "index-missing", Severity: Error, Path: "indexes", Expect: "covers"})
+	general := mustRule(t, Rule{ID: "unclassified", Severity: Info, Type: "**", Path: "**", Expect: "equal"})
+	fs := judgeOne(t, []*Rule{missing, general}, map[string]any{"indexes": []any{"a"}}, map[string]any{"indexes": []any{"a", "b"}})
+	if len(fs) != 1 || fs[0].Rule != "unclassified" {
+		t.Errorf("an extra index in staging must still show (as info): %+v", fs)
+	}
+	fs = judgeOne(t, []*Rule{missing, general}, map[string]any{"indexes": []any{"a", "b"}}, map[string]any{"indexes": []any{"a"}})
+	if len(fs) != 1 || fs[0].Rule != "index-missing" {
+		t.Errorf("a missing index must be an error: %+v", fs)
 	}
 }
 
