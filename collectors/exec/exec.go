@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,10 @@ var Kind = collectors.Kind{
 	Summary: "a command (no shell, with a timeout) that prints resources as snapshot JSON",
 	New:     New,
 }
+
+// RedactionKeyEnv is the variable holding the redaction key; it is not
+// passed on to the command.
+const RedactionKeyEnv = "ENVPARITY_REDACTION_KEY"
 
 // MaxOutput bounds what is read from the command's standard output.
 const MaxOutput = 64 << 20
@@ -81,11 +86,16 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	cmd.Dir = c.src.Dir
 	cmd.WaitDelay = 2 * time.Second // children holding the pipes open cannot stall the audit
 	killGroupOnCancel(cmd)
-	if len(c.env) > 0 {
-		cmd.Env = cmd.Environ()
-		for k, v := range c.env {
-			cmd.Env = append(cmd.Env, k+"="+v)
+	// The command inherits the environment (its credentials), except the
+	// redaction key: a script that echoes its environment must not put the
+	// key that protects every fingerprint into a snapshot.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, RedactionKeyEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
 		}
+	}
+	for k, v := range c.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	var stdout limitedBuffer
 	stdout.max = MaxOutput

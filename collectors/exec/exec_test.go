@@ -73,6 +73,21 @@ func TestCollectOutputForms(t *testing.T) {
 			}
 		})
 	}
+	t.Run("redaction key withheld", func(t *testing.T) {
+		t.Setenv(RedactionKeyEnv, "the-team-key")
+		script(t, dir, "key.sh", `printf '[{"type": "a.b.c", "name": "x", "attrs": {"k": "%s"}}]' "$ENVPARITY_REDACTION_KEY"`)
+		c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./key.sh]}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Attrs["k"] != "" {
+			t.Errorf("the command saw the redaction key: %v", res[0].Attrs)
+		}
+	})
 	t.Run("argv without shell, config dir, env", func(t *testing.T) {
 		c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./args.sh, 'two words; $(rm -rf x)'], env: {MY_TOKEN: abc}}")
 		if err != nil {
