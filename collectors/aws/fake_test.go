@@ -134,6 +134,7 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if q.op != "" && q.service != "s3" && q.service != "lambda" {
 		op.Name = q.op
 	}
+	op.Service, op.Op = q.service, q.op
 	f.mu.Lock()
 	f.ops = append(f.ops, op)
 	f.mu.Unlock()
@@ -451,6 +452,8 @@ func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
 			ps = append(ps, map[string]any{"Name": n, "Type": "String", "Value": "true"})
 		}
 		writeJSON(w, map[string]any{"Parameters": ps, "InvalidParameters": []string{}})
+	case "ssm.ListTagsForResource":
+		writeJSON(w, map[string]any{"TagList": []any{map[string]any{"Key": "service", "Value": "svc0"}}})
 	case "dynamodb.ListTables":
 		from, to, next := f.page(s.Tables, q.bodyStr("ExclusiveStartTableName"), q.bodyInt("Limit"))
 		var ts []string

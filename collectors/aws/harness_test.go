@@ -54,6 +54,9 @@ type wireOp struct {
 	Name   string // operation name; "" for REST calls
 	Method string
 	Path   string
+	// Service and Op are filled by the fake only: the collector's service
+	// name and the operation, REST calls included.
+	Service, Op string
 }
 
 func newRecorder(t testing.TB, target string) *recorder {
