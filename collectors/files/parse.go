@@ -119,13 +119,13 @@ func parseYAML(data []byte, file string) (map[string]any, error) {
 		if errors.Is(err, io.EOF) {
 			return map[string]any{}, nil
 		}
-		return nil, yamlError(file, err)
+		return nil, yamlError(data, file, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &snapshot.InputError{File: file, Line: extra.Line, Col: extra.Column, Msg: "more than one YAML document; a config file is one document"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(file, err)
+		return nil, yamlError(data, file, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -230,7 +230,37 @@ func yamlValue(n *yaml.Node, file string, depth int) (any, error) {
 }
 
 // yamlError turns a yaml.v3 error ("yaml: line 3: …") into a positioned one.
-func yamlError(file string, err error) error {
+func yamlError(data []byte, file string, err error) error {
+	line, msg := YAMLErrorLine(err)
+	line = ClampLine(data, line)
+	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// ClampLine limits a reported line to the lines of data: at the end of
+// input yaml.v3 reports the line after the last one.
+func ClampLine(data []byte, line int) int {
+	n := 1
+	for i, c := range data {
+		if c == '\n' || (c == '\r' && (i+1 >= len(data) || data[i+1] != '\n')) {
+			n++
+		}
+	}
+	if line > n {
+		return n
+	}
+	return line
+}
+
+// yamlParserProblems start the messages of yaml.v3's parser (as opposed to
+// its scanner). For those, yaml.v3 reports the 0-based line of the
+// construct it was parsing (gopkg.in/yaml.v3 decode.go, parser.fail).
+var yamlParserProblems = []string{"did not find expected", "found undefined tag handle", "found duplicate %", "found incompatible YAML document"}
+
+// YAMLErrorLine reads the 1-based line and the message of a yaml.v3 syntax
+// error, correcting yaml.v3's off-by-one line for parser errors: the line
+// is then where the unterminated construct (a flow sequence, a block
+// mapping) starts. Line 0 means unknown.
+func YAMLErrorLine(err error) (int, string) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
@@ -238,7 +268,13 @@ func yamlError(file string, err error) error {
 			msg = msg[i+2:]
 		}
 	}
-	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
+	for _, p := range yamlParserProblems {
+		if strings.HasPrefix(msg, p) {
+			line++
+			break
+		}
+	}
+	return line, msg
 }
 
 func parseJSON(data []byte, file string) (map[string]any, error) {

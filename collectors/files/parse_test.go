@@ -58,7 +58,10 @@ func TestParseErrors(t *testing.T) {
 		line, col int
 		msg       string
 	}{
-		{"yaml syntax", YAML, "a: 1\nb: [1, 2\n", 1, 0, "invalid YAML"}, // yaml.v3 reports the line where the flow started
+		{"yaml syntax", YAML, "a: 1\nb: [1, 2\n", 2, 0, "invalid YAML: did not find expected ',' or ']'"}, // where the flow starts
+		{"yaml syntax at the end", YAML, "[1, 2\n", 2, 0, "invalid YAML"},
+		{"yaml block mapping", YAML, "a:\n  b: 1\n c: 2\n", 3, 0, "did not find expected key"},
+		{"yaml scanner error", YAML, "a: 1\nb: @x\n", 2, 0, "cannot start any token"},
 		{"yaml duplicate", YAML, "a: 1\na: " + secret + "\n", 2, 1, "duplicate key"},
 		{"yaml not a mapping", YAML, "- a\n- b\n", 1, 1, "expected a mapping"},
 		{"yaml two documents", YAML, "a: 1\n---\nb: 2\n", 2, 1, "more than one YAML document"},

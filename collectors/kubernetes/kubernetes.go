@@ -108,7 +108,7 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return out, yamlErr(file, 0, err)
+			return out, yamlErr(file, 0, err, data)
 		}
 		res, err := parseNode(&n, file, tokens)
 		if err != nil {
@@ -336,12 +336,19 @@ var yamlLineRe = regexp.MustCompile(`line (\d+): `)
 var backquoted = regexp.MustCompile("`[^`]*`")
 
 // yamlErr turns a yaml.v3 error into an InputError without quoting values.
-func yamlErr(file string, line int, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+// line is used when the error carries none.
+func yamlErr(file string, line int, err error, data ...[]byte) error {
+	l, msg := files.YAMLErrorLine(err)
+	if len(data) > 0 {
+		l = files.ClampLine(data[0], l)
+	}
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		fmt.Sscan(m[1], &line)
+		fmt.Sscan(m[1], &l)
 		msg = yamlLineRe.ReplaceAllString(msg, "")
+	}
+	if l > 0 {
+		line = l
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]

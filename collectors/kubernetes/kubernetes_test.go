@@ -129,7 +129,7 @@ func TestParseErrors(t *testing.T) {
 		line     int
 		want     string
 	}{
-		{"syntax", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n", 2, "invalid manifest"}, // yaml.v3 reports the line before an unclosed flow mapping
+		{"syntax", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n", 3, "invalid manifest"}, // where the unclosed flow mapping starts
 		{"not an object", "---\n- a\n- b\n", 2, "expected a Kubernetes object"},
 		{"no kind", "apiVersion: v1\nmetadata: {name: x}\n", 1, "not a Kubernetes object"},
 		{"no name", "---\napiVersion: apps/v1\nkind: Deployment\nspec: {}\n", 2, "metadata.name"},
