@@ -41,6 +41,9 @@ type options struct {
 	Region  string          `yaml:"region"`
 	Profile string          `yaml:"profile"`
 	Timeout config.Duration `yaml:"timeout"`
+	// KeyPrefix scopes the addresses when one environment has several
+	// states that may share addresses (network and app stacks).
+	KeyPrefix string `yaml:"key_prefix"`
 }
 
 // Collector reads one Terraform state.
@@ -48,11 +51,11 @@ type Collector struct {
 	src      config.Source
 	path     string // resolved local path, or s3://bucket/key
 	rel      string
-	tokens   []string
 	redactor *snapshot.Redactor
 	s3       *s3Location
 	getenv   func(string) string
 	timeout  time.Duration
+	prefix   string
 	// fetch reads an S3 object; replaced by tests.
 	fetch func(ctx context.Context, loc *s3Location) ([]byte, error)
 }
@@ -68,7 +71,7 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.Path == "" {
 		return nil, src.Errorf("path", "missing: the state file (terraform/prod.tfstate or s3://bucket/key)")
 	}
-	c := &Collector{src: src, path: src.Resolve(o.Path), rel: o.Path, tokens: deps.Tokens, redactor: deps.Redactor, getenv: deps.Getenv, timeout: time.Duration(o.Timeout)}
+	c := &Collector{src: src, path: src.Resolve(o.Path), rel: o.Path, redactor: deps.Redactor, getenv: deps.Getenv, timeout: time.Duration(o.Timeout), prefix: o.KeyPrefix}
 	if c.redactor == nil {
 		c.redactor = snapshot.NewRedactor(nil)
 	}
@@ -113,7 +116,15 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform source %s: %w", c.src.Name, err)
 	}
-	return st.Resources(c.redactor, files.KeyFromPath(c.rel, c.tokens), c.rel), nil
+	// The workspace pairs by source name, like a database source: prod's
+	// state may be a local file and staging's an S3 object.
+	res := st.Resources(c.redactor, c.src.Name, c.rel)
+	if c.prefix != "" {
+		for i := range res {
+			res[i].Key = c.prefix + "/" + res[i].Key
+		}
+	}
+	return res, nil
 }
 
 // State is a decoded Terraform state, format version 4.

@@ -50,7 +50,7 @@ func TestCollectFixtures(t *testing.T) {
 	if _, ok := staging[replica]; ok {
 		t.Errorf("staging has %s", replica)
 	}
-	for _, k := range []string{"module.db.aws_db_instance.primary", "module.db.aws_db_parameter_group.shop", "aws_autoscaling_group.web", "random_password.webhook_signing", "terraform/{env}.tfstate"} {
+	for _, k := range []string{"module.db.aws_db_instance.primary", "module.db.aws_db_parameter_group.shop", "aws_autoscaling_group.web", "random_password.webhook_signing", "infra"} {
 		if _, ok := prod[k]; !ok {
 			t.Errorf("prod lacks %s", k)
 		}
@@ -86,7 +86,7 @@ func TestCollectFixtures(t *testing.T) {
 	if mc := params["max_connections"].(map[string]any)["value"]; mc != "400" {
 		t.Errorf("parameter.max_connections.value = %v", mc)
 	}
-	ws := prod["terraform/{env}.tfstate"]
+	ws := prod["infra"]
 	if ws.Type != WorkspaceType || ws.Attrs["terraform_version"] != "1.6.6" || ws.Attrs["managed_resources"] != 6 {
 		t.Errorf("workspace %v", ws.Attrs)
 	}
@@ -98,6 +98,26 @@ func TestCollectFixtures(t *testing.T) {
 	for _, secret := range []string{"Rds-prod-Master-7781", "Pr0dSigningKeyQ7rT2vX9", "abcdefghijklmnopqrstuvprod"} {
 		if strings.Contains(string(data), secret) {
 			t.Errorf("secret %q in collected resources", secret)
+		}
+	}
+}
+
+func TestKeyPrefix(t *testing.T) {
+	src, err := config.NewSource("prod", fixtures, "{name: network, kind: terraform, path: terraform/prod.tfstate, key_prefix: net}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(src, collectors.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if !strings.HasPrefix(r.Key, "net/") {
+			t.Errorf("key %q lacks the prefix", r.Key)
 		}
 	}
 }
