@@ -281,6 +281,11 @@ func (r *region) each(ctx context.Context, n int, fn func(i int) error) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-r.sem }()
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("panic: %v", p)
+				}
+			}()
 			errs[i] = fn(i)
 		}()
 	}

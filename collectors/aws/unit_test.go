@@ -183,3 +183,57 @@ func FuzzStripTokens(f *testing.F) {
 		_, _ = splitImage(s)
 	})
 }
+
+// TestRegionInName: with several regions, names carry the region so that
+// the same name in two regions stays two resources; buckets (global) do not.
+func TestRegionInName(t *testing.T) {
+	tests := []struct {
+		name, extra string
+		want, not   []string
+	}{
+		{"two regions", "regions: [eu-west-1, us-east-1]\n",
+			[]string{"aws.rds.instance eu-west-1/prod-db-000", "aws.rds.instance us-east-1/prod-db-000", "aws.ssm.parameter eu-west-1/prod/app/param_000", "aws.s3.bucket prod-bucket-000"},
+			[]string{"aws.rds.instance prod-db-000"}},
+		{"one region", "regions: [eu-west-1]\n",
+			[]string{"aws.rds.instance prod-db-000", "aws.ssm.parameter /prod/app/param_000"},
+			[]string{"aws.rds.instance eu-west-1/prod-db-000"}},
+		{"forced off", "regions: [eu-west-1, us-east-1]\nregion_in_name: false\nservices: [sqs]\n",
+			[]string{"aws.sqs.queue prod-queue-000"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := fakeCollector(t, startFake(t, newFake(smallSpec)), "prod", tt.extra)
+			res, err := c.Collect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := byTypeName(res)
+			for _, w := range tt.want {
+				if _, ok := got[w]; !ok {
+					t.Errorf("missing %q", w)
+				}
+			}
+			for _, n := range tt.not {
+				if _, ok := got[n]; ok {
+					t.Errorf("unexpected %q", n)
+				}
+			}
+		})
+	}
+}
+
+// TestEachRecoversPanics: a panic in a fanned-out call becomes an error
+// instead of taking the process down.
+func TestEachRecoversPanics(t *testing.T) {
+	r := &region{sem: make(chan struct{}, 4)}
+	err := r.each(context.Background(), 8, func(i int) error {
+		if i == 5 {
+			var m map[string]int
+			m["x"] = 1
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("got %v, want the panic as an error", err)
+	}
+}
