@@ -17,23 +17,33 @@ import (
 // (aws.elbv2.load_balancer) and target groups (aws.elbv2.target_group).
 func collectELBv2(ctx context.Context, r *region) ([]item, error) {
 	cl := elb.NewFromConfig(r.cfg)
+	// Load balancers and target groups are listed at the same time.
 	var lbs []elbtypes.LoadBalancer
-	p := elb.NewDescribeLoadBalancersPaginator(cl, &elb.DescribeLoadBalancersInput{PageSize: aws.Int32(400)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeLoadBalancers: %w", err)
-		}
-		lbs = append(lbs, out.LoadBalancers...)
-	}
 	var tgs []elbtypes.TargetGroup
-	tp := elb.NewDescribeTargetGroupsPaginator(cl, &elb.DescribeTargetGroupsInput{PageSize: aws.Int32(400)})
-	for tp.HasMorePages() {
-		out, err := tp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeTargetGroups: %w", err)
+	err := r.each(ctx, 2, func(i int) error {
+		if i == 0 {
+			p := elb.NewDescribeLoadBalancersPaginator(cl, &elb.DescribeLoadBalancersInput{PageSize: aws.Int32(400)})
+			for p.HasMorePages() {
+				out, err := p.NextPage(ctx)
+				if err != nil {
+					return fmt.Errorf("DescribeLoadBalancers: %w", err)
+				}
+				lbs = append(lbs, out.LoadBalancers...)
+			}
+			return nil
 		}
-		tgs = append(tgs, out.TargetGroups...)
+		p := elb.NewDescribeTargetGroupsPaginator(cl, &elb.DescribeTargetGroupsInput{PageSize: aws.Int32(400)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("DescribeTargetGroups: %w", err)
+			}
+			tgs = append(tgs, out.TargetGroups...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Tags, 20 ARNs per call.
@@ -46,7 +56,7 @@ func collectELBv2(ctx context.Context, r *region) ([]item, error) {
 	}
 	batches := chunks(len(arns), 20)
 	tagsOf := make([]map[string]map[string]string, len(batches))
-	err := r.each(ctx, len(batches), func(i int) error {
+	err = r.each(ctx, len(batches), func(i int) error {
 		out, err := cl.DescribeTags(ctx, &elb.DescribeTagsInput{ResourceArns: arns[batches[i][0]:batches[i][1]]})
 		if err != nil {
 			return fmt.Errorf("DescribeTags: %w", err)

@@ -17,23 +17,33 @@ import (
 // user-modified values of their parameter groups.
 func collectRDS(ctx context.Context, r *region) ([]item, error) {
 	cl := rds.NewFromConfig(r.cfg)
+	// Instances and clusters are listed at the same time.
 	var dbs []rdstypes.DBInstance
-	p := rds.NewDescribeDBInstancesPaginator(cl, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(100)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeDBInstances: %w", err)
-		}
-		dbs = append(dbs, out.DBInstances...)
-	}
 	var clusters []rdstypes.DBCluster
-	cp := rds.NewDescribeDBClustersPaginator(cl, &rds.DescribeDBClustersInput{MaxRecords: aws.Int32(100)})
-	for cp.HasMorePages() {
-		out, err := cp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("DescribeDBClusters: %w", err)
+	err := r.each(ctx, 2, func(i int) error {
+		if i == 0 {
+			p := rds.NewDescribeDBInstancesPaginator(cl, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(100)})
+			for p.HasMorePages() {
+				out, err := p.NextPage(ctx)
+				if err != nil {
+					return fmt.Errorf("DescribeDBInstances: %w", err)
+				}
+				dbs = append(dbs, out.DBInstances...)
+			}
+			return nil
 		}
-		clusters = append(clusters, out.DBClusters...)
+		p := rds.NewDescribeDBClustersPaginator(cl, &rds.DescribeDBClustersInput{MaxRecords: aws.Int32(100)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("DescribeDBClusters: %w", err)
+			}
+			clusters = append(clusters, out.DBClusters...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	// Parameter groups in use, each read once.
@@ -65,7 +75,7 @@ func collectRDS(ctx context.Context, r *region) ([]item, error) {
 	}
 	params := make(map[pg]map[string]any, len(groups))
 	var mu sync.Mutex
-	err := r.each(ctx, len(groups), func(i int) error {
+	err = r.each(ctx, len(groups), func(i int) error {
 		g := groups[i]
 		m := map[string]any{}
 		if g.cluster {
