@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +236,36 @@ func TestEachRecoversPanics(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "panic") {
 		t.Fatalf("got %v, want the panic as an error", err)
+	}
+}
+
+// TestEndpointFromEnvironment: endpoints come from the SDK's standard
+// chain, here AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL with a
+// profile that names none.
+func TestEndpointFromEnvironment(t *testing.T) {
+	f := newFake(smallSpec)
+	srv := startFake(t, f)
+	dir := t.TempDir()
+	cfg := dir + "/config"
+	if err := os.WriteFile(cfg, []byte("[profile prod]\nregion = eu-west-1\naws_access_key_id = AKIDTESTPROD\naws_secret_access_key = x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, variable string }{
+		{"per service", "AWS_ENDPOINT_URL_SQS"},
+		{"global", "AWS_ENDPOINT_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(tt.variable, srv.URL)
+			c := newTestCollector(t, "prod", []string{"prod"}, map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": dir + "/none"},
+				"name: aws\nkind: aws\nprofile: prod\nservices: [sqs]\ntimeout: 20s\n")
+			res, err := c.Collect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != smallSpec.Queues {
+				t.Errorf("got %d queues, want %d", len(res), smallSpec.Queues)
+			}
+		})
 	}
 }
