@@ -38,16 +38,27 @@ func collectECS(ctx context.Context, r *region) ([]item, error) {
 			}
 			arns = append(arns, out.ServiceArns...)
 		}
-		for _, b := range chunks(len(arns), 10) {
-			out, err := cl.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &clusters[i], Services: arns[b[0]:b[1]], Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags}})
-			if err != nil {
-				return fmt.Errorf("DescribeServices %s: %w", lastSegment(clusters[i], "/"), err)
-			}
-			mu.Lock()
-			svcs = append(svcs, out.Services...)
-			mu.Unlock()
+		// The batches of 10 of one cluster are described at the same time
+		// (paced by the service's token bucket).
+		batches := chunks(len(arns), 10)
+		errs := make([]error, len(batches))
+		var wg sync.WaitGroup
+		for bi, b := range batches {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := cl.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &clusters[i], Services: arns[b[0]:b[1]], Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags}})
+				if err != nil {
+					errs[bi] = fmt.Errorf("DescribeServices %s: %w", lastSegment(clusters[i], "/"), err)
+					return
+				}
+				mu.Lock()
+				svcs = append(svcs, out.Services...)
+				mu.Unlock()
+			}()
 		}
-		return nil
+		wg.Wait()
+		return joinFirst(errs)
 	})
 	if err != nil {
 		return nil, err
