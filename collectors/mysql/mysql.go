@@ -22,6 +22,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/internal/dbcommon"
 	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/snapshot"
 )
@@ -215,48 +216,19 @@ type nopLogger struct{}
 
 func (nopLogger) Print(...any) {}
 
-// scrubbedError hides a DSN and its password from an error's text while
-// keeping the cause for errors.Is and errors.As.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
 func scrub(err error, dsn string) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
 	secrets := []string{dsn}
 	if cfg, perr := parseDSN(dsn); perr == nil && cfg.Passwd != "" {
 		secrets = append(secrets, cfg.Passwd)
 	}
-	changed := false
-	for _, s := range secrets {
-		if len(s) >= 3 && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
+	return dbcommon.Scrub(err, secrets...)
 }
 
 func (c *Collector) excluded(schema, table string) bool {
-	for _, g := range c.exclude {
-		if ok, _ := path.Match(g, schema+"."+table); ok {
-			return true
-		}
-		if ok, _ := path.Match(g, table); ok {
-			return true
-		}
-	}
-	return false
+	return dbcommon.Excluded(c.exclude, schema, table)
 }
 
 // SchemaKey is a schema (database) name with the environment's tokens

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/collectors/internal/dbcommon"
 	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/snapshot"
 )
@@ -145,51 +146,22 @@ func (c *Collector) begin(ctx context.Context, dsn string) (*pgx.Conn, pgx.Tx, e
 	return conn, tx, nil
 }
 
-// scrubbedError hides a DSN and its password from an error's text while
-// keeping the cause for errors.Is and errors.As.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
 // scrub removes the DSN and its password from err's message.
 func scrub(err error, dsn string) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
 	secrets := []string{dsn}
 	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
 		secrets = append(secrets, cfg.Password)
 	}
-	changed := false
-	for _, s := range secrets {
-		if len(s) >= 3 && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return &scrubbedError{msg: msg, err: err}
+	return dbcommon.Scrub(err, secrets...)
 }
 
 // excluded reports whether a table matches one of the exclude_tables globs,
 // as schema.table or as the bare table name.
 func (c *Collector) excluded(schema, table string) bool {
-	for _, g := range c.exclude {
-		if ok, _ := path.Match(g, schema+"."+table); ok {
-			return true
-		}
-		if ok, _ := path.Match(g, table); ok {
-			return true
-		}
-	}
-	return false
+	return dbcommon.Excluded(c.exclude, schema, table)
 }
 
 func (c *Collector) key(parts ...string) string {

@@ -1,0 +1,33 @@
+package dbcommon
+
+import (
+	"errors"
+	"io"
+	"testing"
+)
+
+func TestScrub(t *testing.T) {
+	cause := errors.New(`connect "postgres://app:s3cret@db/x": password s3cret rejected`)
+	err := Scrub(cause, "postgres://app:s3cret@db/x", "s3cret", "ab")
+	if got := err.Error(); got != `connect "xxxxx": password xxxxx rejected` {
+		t.Errorf("Scrub = %q", got)
+	}
+	if !errors.Is(err, cause) {
+		t.Error("cause lost")
+	}
+	if Scrub(io.EOF, "secret") != io.EOF || Scrub(nil, "x") != nil {
+		t.Error("errors without secrets must pass unchanged")
+	}
+}
+
+func TestExcluded(t *testing.T) {
+	globs := []string{"audit_*", "archive.*"}
+	for _, tt := range []struct {
+		schema, table string
+		want          bool
+	}{{"public", "audit_log", true}, {"archive", "orders", true}, {"public", "orders", false}} {
+		if got := Excluded(globs, tt.schema, tt.table); got != tt.want {
+			t.Errorf("Excluded(%s.%s) = %v", tt.schema, tt.table, got)
+		}
+	}
+}
