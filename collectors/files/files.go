@@ -135,6 +135,33 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	return out, nil
 }
 
+// ForEach reads the source's files in order and hands each file's path and
+// contents to parse, collecting what it returns. It stops at the first
+// error, keeping what was read before it, and between files when ctx ends.
+// The collectors of other file formats (manifests, tfvars) are built on it.
+func (c *Collector) ForEach(ctx context.Context, parse func(path string, data []byte) ([]snapshot.Resource, error)) ([]snapshot.Resource, error) {
+	paths, err := c.Files()
+	if err != nil {
+		return nil, err
+	}
+	var out []snapshot.Resource
+	for _, full := range paths {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		data, err := ReadFile(full)
+		if err != nil {
+			return out, err
+		}
+		res, err := parse(full, data)
+		out = append(out, res...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
 func (c *Collector) read(full string) (snapshot.Resource, error) {
 	rel := c.rel(full)
 	f := c.format

@@ -74,26 +74,13 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 
 // Collect reads every file and document.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	paths, err := c.fc.Files()
-	if err != nil {
-		return nil, err
-	}
-	var out []snapshot.Resource
-	for _, full := range paths {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		data, err := files.ReadFile(full)
-		if err != nil {
-			return out, err
-		}
+	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
 		res, err := Parse(data, full, c.tokens)
-		out = append(out, res...)
 		if err != nil {
-			return out, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
+			return res, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
 		}
-	}
-	return out, nil
+		return res, nil
+	})
 }
 
 // Parse reads the objects of a multi-document manifest file. Kinds without

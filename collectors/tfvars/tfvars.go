@@ -66,33 +66,20 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 // Collect reads every file: a missing file fails the source, malformed HCL
 // is bad input with its position.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	paths, err := c.fc.Files()
-	if err != nil {
-		return nil, err
-	}
-	var out []snapshot.Resource
-	for _, full := range paths {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		data, err := files.ReadFile(full)
-		if err != nil {
-			return out, err
-		}
+	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
 		vars, err := Parse(data, full)
 		if err != nil {
-			return out, fmt.Errorf("tfvars source %s: %w", c.src.Name, err)
+			return nil, fmt.Errorf("tfvars source %s: %w", c.src.Name, err)
 		}
 		rel := c.fc.Rel(full)
-		out = append(out, snapshot.Resource{
+		return []snapshot.Resource{{
 			Type:  ResourceType,
 			Name:  rel,
 			ID:    rel,
 			Key:   files.KeyFromPath(rel, c.tokens),
 			Attrs: map[string]any{"variables": vars},
-		})
-	}
-	return out, nil
+		}}, nil
+	})
 }
 
 // Parse reads variable assignments from a .tfvars file (or .tfvars.json,
