@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/envparity/envparity/internal/benchgen"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -102,5 +103,31 @@ func TestLookup(t *testing.T) {
 	}
 	if _, ok := Lookup(attrs, "a.z"); ok {
 		t.Error("Lookup(a.z) found something")
+	}
+}
+
+// TestCompareLarge runs the parallel walk (run with -race) and checks that it
+// finds every planted drift, in a stable order.
+func TestCompareLarge(t *testing.T) {
+	var first []string
+	for run := 0; run < 2; run++ {
+		prod, staging := benchgen.Pair(6000, 1, 7)
+		r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": staging},
+			Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Pairs) != 6000 || len(r.Changes) != 60 {
+			t.Fatalf("%d pairs, %d changes; want 6000 and 60 (1%% drifted)", len(r.Pairs), len(r.Changes))
+		}
+		var got []string
+		for _, c := range r.Changes {
+			got = append(got, c.Pair.Key+" "+c.Path+" "+string(c.Kind))
+		}
+		if run == 0 {
+			first = got
+		} else if !cmp.Equal(first, got) {
+			t.Error("two comparisons of the same snapshots gave changes in different orders")
+		}
 	}
 }
