@@ -45,99 +45,10 @@ func keyOf(r *snapshot.Resource, tokens []string, o *MatchOptions) (key, how str
 	}
 	for _, tag := range o.Tags {
 		if v := r.Tags[tag]; v != "" {
-			return StripTokens(v, tokens), "tag:" + tag
+			return snapshot.StripTokens(v, tokens), "tag:" + tag
 		}
 	}
-	return StripTokens(r.Name, tokens), "name"
-}
-
-func isSep(c byte) bool {
-	return c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == ' '
-}
-
-type segment struct {
-	sep  string // separator run before the segment
-	text string
-}
-
-func splitSegments(s string) (segs []segment, trailing string) {
-	i := 0
-	for i < len(s) {
-		j := i
-		for j < len(s) && isSep(s[j]) {
-			j++
-		}
-		k := j
-		for k < len(s) && !isSep(s[k]) {
-			k++
-		}
-		if k == j {
-			return segs, s[i:]
-		}
-		segs = append(segs, segment{sep: s[i:j], text: s[j:k]})
-		i = k
-	}
-	return segs, ""
-}
-
-// StripTokens removes environment tokens and their separators from a name:
-// "prod-orders-db", "orders_prod_db" and "orders-db-prod" all give the
-// name without "prod". Tokens match whole separator-delimited words,
-// case-insensitively; a token may itself span words ("eu-prod"). A name made
-// only of tokens is returned unchanged.
-func StripTokens(name string, tokens []string) string {
-	if len(tokens) == 0 || name == "" || !containsAnyFold(name, tokens) {
-		return name
-	}
-	segs, trailing := splitSegments(name)
-	drop := make([]bool, len(segs))
-	for _, tok := range tokens {
-		tsegs, _ := splitSegments(tok)
-		if len(tsegs) == 0 {
-			continue
-		}
-		for i := 0; i+len(tsegs) <= len(segs); i++ {
-			match := true
-			for j, ts := range tsegs {
-				if !strings.EqualFold(segs[i+j].text, ts.text) {
-					match = false
-					break
-				}
-			}
-			if match {
-				for j := range tsegs {
-					drop[i+j] = true
-				}
-			}
-		}
-	}
-	var b strings.Builder
-	kept := 0
-	leading := ""
-	for i, s := range segs {
-		if drop[i] {
-			if i == 0 {
-				leading = s.sep // keep a leading "/" of a path
-			}
-			continue
-		}
-		if kept == 0 {
-			if i == 0 {
-				b.WriteString(s.sep)
-			} else {
-				b.WriteString(leading)
-			}
-		} else {
-			b.WriteString(s.sep)
-		}
-		b.WriteString(s.text)
-		kept++
-	}
-	if kept == 0 {
-		return name
-	}
-	b.WriteString(trailing)
-	return b.String()
+	return snapshot.StripTokens(r.Name, tokens), "name"
 }
 
 // derived is a resource with the key derived for it.
@@ -178,7 +89,7 @@ func indexEnv(env string, all []derived, o *MatchOptions, ambiguous map[typeKey]
 	for i := range all {
 		d := &all[i]
 		if strings.HasPrefix(d.how, "tag:") && ambiguous[typeKey{d.r.Type, d.key}] {
-			d.key, d.how = StripTokens(d.r.Name, o.Tokens[env]), "name ("+d.how+" is not unique)"
+			d.key, d.how = snapshot.StripTokens(d.r.Name, o.Tokens[env]), "name ("+d.how+" is not unique)"
 		}
 		counts[typeKey{d.r.Type, d.key}]++
 	}
@@ -216,18 +127,4 @@ func sortKeyInfos(infos []KeyInfo) {
 		}
 		return a.Env < b.Env
 	})
-}
-
-// containsAnyFold reports whether any token occurs in s, ignoring ASCII case:
-// a cheap test that spares most names the allocation of splitting them.
-func containsAnyFold(s string, tokens []string) bool {
-	for _, t := range tokens {
-		n := len(t)
-		for i := 0; i+n <= len(s); i++ {
-			if strings.EqualFold(s[i:i+n], t) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -4,68 +4,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/envparity/envparity/snapshot"
 )
 
-func isSep(c byte) bool {
-	return c == '-' || c == '_' || c == '.' || c == '/' || c == ':' || c == ' '
-}
-
-// stripTokens removes the environment's tokens, as whole separator-delimited
-// words, from a name referenced in an attribute value ("prod-orders-db" →
-// "orders-db"). A name made only of tokens is returned unchanged.
-func stripTokens(name string, tokens []string) string {
-	if name == "" || len(tokens) == 0 {
-		return name
-	}
-	type word struct{ sep, text string }
-	var words []word
-	i := 0
-	for i < len(name) {
-		j := i
-		for j < len(name) && isSep(name[j]) {
-			j++
-		}
-		k := j
-		for k < len(name) && !isSep(name[k]) {
-			k++
-		}
-		words = append(words, word{name[i:j], name[j:k]})
-		i = k
-	}
-	var b strings.Builder
-	kept := 0
-	lead := ""
-	for wi, w := range words {
-		drop := false
-		for _, t := range tokens {
-			if t != "" && strings.EqualFold(w.text, t) {
-				drop = true
-				break
-			}
-		}
-		if drop {
-			if wi == 0 {
-				lead = w.sep
-			}
-			continue
-		}
-		if kept == 0 {
-			if wi == 0 {
-				b.WriteString(w.sep)
-			} else {
-				b.WriteString(lead)
-			}
-		} else {
-			b.WriteString(w.sep)
-		}
-		b.WriteString(w.text)
-		kept++
-	}
-	if kept == 0 {
-		return name
-	}
-	return b.String()
-}
+// stripTokens removes the environment's tokens from a name referenced in an
+// attribute value ("prod-orders-db" → "orders-db"), as the diff does for names.
+func stripTokens(name string, tokens []string) string { return snapshot.StripTokens(name, tokens) }
 
 func deref[T any](p *T) T {
 	var zero T

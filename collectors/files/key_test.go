@@ -30,22 +30,3 @@ func TestKeyFromPath(t *testing.T) {
 		t.Errorf("keys differ: %q vs %q", a, b)
 	}
 }
-
-func TestStripWords(t *testing.T) {
-	tests := []struct {
-		in     string
-		tokens []string
-		want   string
-	}{
-		{"api.prod.example.com", []string{"prod"}, "api.example.com"},
-		{"staging-api.example.com", []string{"staging"}, "api.example.com"},
-		{"orders-eu-prod-db", []string{"eu-prod"}, "orders-db"},
-		{"prod", []string{"prod"}, ""},
-		{"api", nil, "api"},
-	}
-	for _, tt := range tests {
-		if got := StripWords(tt.in, tt.tokens, "-_."); got != tt.want {
-			t.Errorf("StripWords(%q, %v) = %q, want %q", tt.in, tt.tokens, got, tt.want)
-		}
-	}
-}

@@ -128,7 +128,7 @@ func (c *Collector) Key() string {
 	host := c.url.Hostname()
 	var kept []string
 	for _, l := range strings.Split(host, ".") {
-		if s := files.StripWords(l, c.tokens, "-_"); s != "" {
+		if s := snapshot.StripWords(l, c.tokens, "-_"); s != "" {
 			kept = append(kept, s)
 		}
 	}

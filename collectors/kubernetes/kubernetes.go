@@ -145,7 +145,7 @@ func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource,
 		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "metadata.name", Msg: "missing"}
 	}
 	strip := func(s string) string {
-		if t := files.StripWords(s, tokens, "-_."); t != "" {
+		if t := snapshot.StripWords(s, tokens, "-_."); t != "" {
 			return t
 		}
 		return files.EnvPlaceholder

@@ -1,0 +1,127 @@
+package snapshot
+
+import "strings"
+
+// Environment tokens (prod, production, stg) appear in names, paths and tag
+// values; stripping them gives the environment-independent part that pairs
+// the same thing across environments. The diff derives match keys with
+// StripTokens; collectors that know a key (a config file path, an Ingress
+// host, a name referenced inside an attribute) use the same functions.
+
+// NameSeparators separate the words of resource names.
+const NameSeparators = "-_./: "
+
+// StripTokens removes environment tokens and their separators from a name:
+// "prod-orders-db", "orders_prod_db" and "orders-db-prod" all give the name
+// without "prod". Tokens match whole separator-delimited words,
+// case-insensitively; a token may itself span words ("eu-prod"). A leading
+// separator is kept ("/prod/app" gives "/app"). A name made only of tokens
+// is returned unchanged.
+func StripTokens(name string, tokens []string) string {
+	if out, kept := stripWords(name, tokens, NameSeparators); kept {
+		return out
+	}
+	return name
+}
+
+// StripWords is StripTokens with the given separator characters, returning
+// "" when s is made only of tokens.
+func StripWords(s string, tokens []string, seps string) string {
+	out, _ := stripWords(s, tokens, seps)
+	return out
+}
+
+type word struct {
+	sep  string // separator run before the word
+	text string
+}
+
+func splitWords(s, seps string) (words []word, trailing string) {
+	isSep := func(c byte) bool { return strings.IndexByte(seps, c) >= 0 }
+	i := 0
+	for i < len(s) {
+		j := i
+		for j < len(s) && isSep(s[j]) {
+			j++
+		}
+		k := j
+		for k < len(s) && !isSep(s[k]) {
+			k++
+		}
+		if k == j {
+			return words, s[i:]
+		}
+		words = append(words, word{sep: s[i:j], text: s[j:k]})
+		i = k
+	}
+	return words, ""
+}
+
+// stripWords removes the token words; kept reports whether any word is left.
+func stripWords(s string, tokens []string, seps string) (out string, kept bool) {
+	if len(tokens) == 0 || s == "" || !containsAnyFold(s, tokens) {
+		return s, s != ""
+	}
+	words, trailing := splitWords(s, seps)
+	drop := make([]bool, len(words))
+	for _, tok := range tokens {
+		twords, _ := splitWords(tok, seps)
+		if len(twords) == 0 {
+			continue
+		}
+		for i := 0; i+len(twords) <= len(words); i++ {
+			match := true
+			for j, tw := range twords {
+				if !strings.EqualFold(words[i+j].text, tw.text) {
+					match = false
+					break
+				}
+			}
+			if match {
+				for j := range twords {
+					drop[i+j] = true
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	n := 0
+	leading := ""
+	for i, w := range words {
+		if drop[i] {
+			if i == 0 {
+				leading = w.sep // keep a leading "/" of a path
+			}
+			continue
+		}
+		if n == 0 && i > 0 {
+			b.WriteString(leading)
+		} else {
+			b.WriteString(w.sep)
+		}
+		b.WriteString(w.text)
+		n++
+	}
+	if n == 0 {
+		return "", false
+	}
+	b.WriteString(trailing)
+	return b.String(), true
+}
+
+// containsAnyFold reports whether any token occurs in s, ignoring ASCII case:
+// a cheap test that spares most names the allocation of splitting them.
+func containsAnyFold(s string, tokens []string) bool {
+	for _, t := range tokens {
+		n := len(t)
+		if n == 0 {
+			continue
+		}
+		for i := 0; i+n <= len(s); i++ {
+			if strings.EqualFold(s[i:i+n], t) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,52 @@
+package snapshot
+
+import "testing"
+
+func TestStripTokens(t *testing.T) {
+	prod := []string{"prod", "production"}
+	tests := []struct {
+		name, in string
+		tokens   []string
+		want     string
+	}{
+		{"prefix with dash", "prod-orders-db", prod, "orders-db"},
+		{"suffix with dash", "orders-db-prod", prod, "orders-db"},
+		{"middle with underscore", "orders_prod_db", prod, "orders_db"},
+		{"dots", "prod.orders.db", prod, "orders.db"},
+		{"mixed separators keep the later one", "orders_prod-db", prod, "orders-db"},
+		{"case-insensitive", "PROD-Orders", prod, "Orders"},
+		{"second token", "production-orders", prod, "orders"},
+		{"token inside a word is kept", "product-db", prod, "product-db"},
+		{"only tokens keeps the name", "prod", prod, "prod"},
+		{"path keeps its leading slash", "/prod/app/flag", prod, "/app/flag"},
+		{"multi-word token", "orders-eu-prod-db", []string{"eu-prod"}, "orders-db"},
+		{"staging short", "orders-db-stg", []string{"staging", "stg"}, "orders-db"},
+		{"no tokens", "prod-orders", nil, "prod-orders"},
+		{"trailing separator kept", "prod-orders-", prod, "orders-"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := StripTokens(tt.in, tt.tokens); got != tt.want {
+				t.Errorf("StripTokens(%q, %v) = %q, want %q", tt.in, tt.tokens, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStripWords(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"values-prod", "values"},
+		{"prod", ""},
+		{"prod.env", "env"},
+		{"app-eu-prod", "app"},
+		{".hidden-prod", ".hidden"},
+		{"api.prod.example.com", "api.example.com"},
+		{"orders-eu-prod-db", "orders-db"},
+		{"api", "api"},
+	}
+	for _, tt := range tests {
+		if got := StripWords(tt.in, []string{"prod", "eu-prod"}, "-_."); got != tt.want {
+			t.Errorf("StripWords(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
