@@ -89,6 +89,48 @@ type decoder struct {
 	data []byte
 	file string
 	dec  *json.Decoder
+	// resourcesOnly accepts {"resources": [...]} without the rest of a
+	// snapshot (DecodeResources).
+	resourcesOnly bool
+}
+
+// DecodeResources reads resources printed by a program: a JSON array of
+// resources, an object {"resources": [...]}, or a whole snapshot document.
+// Every rejection is an *InputError with file, line, column and field.
+func DecodeResources(data []byte, file string) ([]Resource, error) {
+	d := decoder{data: data, file: file, dec: json.NewDecoder(bytes.NewReader(data)), resourcesOnly: true}
+	d.dec.UseNumber()
+	d.dec.DisallowUnknownFields()
+	if start := d.skipBlank(0); start < int64(len(data)) && data[start] == '[' {
+		s := &Snapshot{}
+		if err := d.resources(s); err != nil {
+			return nil, err
+		}
+		if err := d.end(); err != nil {
+			return nil, err
+		}
+		return s.Resources, nil
+	}
+	s, err := d.snapshot()
+	if errors.Is(err, errWholeSnapshot) {
+		s, err = Decode(data, file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Resources, nil
+}
+
+// errWholeSnapshot tells DecodeResources that the object is a whole snapshot.
+var errWholeSnapshot = errors.New("whole snapshot")
+
+// end checks that nothing but blanks follows the value.
+func (d *decoder) end() error {
+	off := d.dec.InputOffset()
+	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+		return d.errAt(off, "", "unexpected data after the JSON value")
+	}
+	return nil
 }
 
 // skipBlank moves an offset past blanks and separators to the next value.
@@ -184,6 +226,12 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 			return nil, d.jsonErr(err, off, "")
 		}
 		key, _ := tok.(string)
+		if d.resourcesOnly && key != "resources" {
+			if len(seen) == 0 && (key == "schema" || key == "environment" || key == "collected_at" || key == "sources") {
+				return nil, errWholeSnapshot
+			}
+			return nil, d.errAt(off, key, `unknown field (want only "resources", or a whole snapshot)`)
+		}
 		seen[key] = true // a repeated field replaces the earlier one, as in every JSON decoder
 		valOff := d.dec.InputOffset()
 		switch key {
@@ -213,10 +261,14 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 	if err := d.delim('}', ""); err != nil {
 		return nil, err
 	}
-	if off := d.dec.InputOffset(); true {
-		if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
-			return nil, d.errAt(off, "", "unexpected data after the snapshot object")
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	if d.resourcesOnly {
+		if !seen["resources"] {
+			return nil, d.errAt(0, "resources", "missing")
 		}
+		return s, nil
 	}
 	if !seen["schema"] {
 		return nil, d.errAt(0, "schema", "missing (this envparity reads schema 1)")

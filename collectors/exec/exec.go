@@ -7,10 +7,8 @@ package exec
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,140 +121,12 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 // problem is an *snapshot.InputError naming file (a description of the
 // output), line, column and field.
 func Decode(data []byte, file string) ([]snapshot.Resource, error) {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &snapshot.InputError{File: file, Line: 1, Col: 1, Msg: `no output (want a JSON array of resources or {"resources": [...]})`}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	d := &decoder{data: data, file: file, dec: dec}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, d.jsonErr(err, 0, "")
-	}
-	var out []snapshot.Resource
-	switch tok {
-	case json.Delim('['):
-		if out, err = d.list(""); err != nil {
-			return nil, err
-		}
-	case json.Delim('{'):
-		seen := false
-		for first := true; dec.More(); first = false {
-			off := dec.InputOffset()
-			k, err := dec.Token()
-			if err != nil {
-				return nil, d.jsonErr(err, off, "")
-			}
-			if first && (k == "schema" || k == "environment" || k == "collected_at" || k == "sources") {
-				// A whole snapshot document: its own decoder checks it.
-				s, err := snapshot.Decode(data, file)
-				if err != nil {
-					return nil, err
-				}
-				return s.Resources, nil
-			}
-			if k != "resources" || seen {
-				return nil, d.errAt(off, fmt.Sprint(k), `unknown or repeated field (want only "resources")`)
-			}
-			seen = true
-			off = dec.InputOffset()
-			t, err := dec.Token()
-			if err != nil {
-				return nil, d.jsonErr(err, off, "resources")
-			}
-			if t != json.Delim('[') {
-				return nil, d.errAt(off, "resources", "expected an array of resources")
-			}
-			if out, err = d.list("resources"); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, d.jsonErr(err, dec.InputOffset(), "")
-		}
-		if !seen {
-			return nil, d.errAt(0, "resources", "missing")
-		}
-	default:
-		return nil, d.errAt(0, "", `expected a JSON array of resources or {"resources": [...]}`)
-	}
-	if off := dec.InputOffset(); true {
-		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			return nil, d.errAt(off, "", "unexpected data after the JSON value")
-		}
-	}
-	return out, nil
+	return snapshot.DecodeResources(data, file)
 }
 
-type decoder struct {
-	data []byte
-	file string
-	dec  *json.Decoder
-}
-
-func (d *decoder) errAt(off int64, field, msg string) *snapshot.InputError {
-	if off < 0 {
-		off = 0
-	}
-	for off < int64(len(d.data)) && strings.IndexByte(" \t\r\n,:", d.data[off]) >= 0 {
-		off++
-	}
-	line, col := snapshot.LineCol(d.data, off)
-	return &snapshot.InputError{File: d.file, Line: line, Col: col, Field: field, Msg: msg}
-}
-
-func (d *decoder) jsonErr(err error, start int64, field string) *snapshot.InputError {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return d.errAt(syn.Offset-1, field, "invalid JSON: "+syn.Error())
-	case errors.As(err, &typ):
-		f := field
-		if typ.Field != "" {
-			f += "." + typ.Field
-		}
-		return d.errAt(typ.Offset-1, f, fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return d.errAt(int64(len(d.data)), field, "unexpected end of output")
-	}
-	return d.errAt(start, field, strings.TrimPrefix(err.Error(), "json: "))
-}
-
-func (d *decoder) list(field string) ([]snapshot.Resource, error) {
-	var out []snapshot.Resource
-	for i := 0; d.dec.More(); i++ {
-		off := d.dec.InputOffset()
-		f := fmt.Sprintf("[%d]", i)
-		if field != "" {
-			f = field + f
-		}
-		var r snapshot.Resource
-		if err := d.dec.Decode(&r); err != nil {
-			return nil, d.jsonErr(err, off, f)
-		}
-		if err := snapshot.ValidateResource(&r); err != nil {
-			// "resource T "N": field: message"
-			msg := err.Error()
-			if _, rest, ok := strings.Cut(msg, `": `); ok {
-				msg = rest
-				if field, m, ok := strings.Cut(rest, ": "); ok {
-					f, msg = f+"."+field, m
-				}
-			}
-			return nil, d.errAt(off, f, msg)
-		}
-		out = append(out, r)
-	}
-	if _, err := d.dec.Token(); err != nil { // the closing ']'
-		return nil, d.jsonErr(err, d.dec.InputOffset(), field)
-	}
-	return out, nil
-}
-
-// limitedBuffer keeps at most max bytes and notes an overflow.
 type limitedBuffer struct {
 	bytes.Buffer
 	max      int
