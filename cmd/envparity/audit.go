@@ -59,6 +59,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			out.configFile = cfgPath
 			selected, err := audit.SelectEnvironments(cfg, envs)
 			if err != nil {
 				return usageError("%v", err)
@@ -213,6 +214,7 @@ func (a *app) diffCommand() *cobra.Command {
 				if cfg, err = a.loadConfig(cfgPath); err != nil {
 					return err
 				}
+				out.configFile = cfgPath
 			}
 			loaded, err := readSnapshots(files)
 			if err != nil {

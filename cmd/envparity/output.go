@@ -18,12 +18,14 @@ import (
 
 // outputFlags are the flags of every command that prints a report.
 type outputFlags struct {
-	formats  []string
-	output   string
-	failOn   string
-	baseline string
-	quiet    bool
-	slack    slackFlags // slack.go
+	// configFile is the config the report was made with, for SARIF locations; set by the command, not a flag.
+	configFile string
+	formats    []string
+	output     string
+	failOn     string
+	baseline   string
+	quiet      bool
+	slack      slackFlags // slack.go
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
@@ -91,7 +93,7 @@ func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rule
 		rules.ApplyBaseline(rep, base, dateOf(rep.GeneratedAt))
 		rep.Summary = rules.Counts(rep.Findings)
 	}
-	opts := reports.Options{FailOn: failOn, ReportLink: o.slack.reportLink}
+	opts := reports.Options{FailOn: failOn, ReportLink: o.slack.reportLink, ConfigFile: o.configFile}
 	for _, out := range outs {
 		var buf bytes.Buffer
 		if err := out.format.New().Render(&buf, rep, opts); err != nil {
