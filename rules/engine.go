@@ -117,6 +117,10 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 	cache := map[*diff.Pair][2]map[string]any{}
 	for i := range res.Changes {
 		c := change{Change: res.Changes[i]}
+		if isSubtree(&c) {
+			out = append(out, e.judgeSubtree(res, &c, cache)...)
+			continue
+		}
 		if f, ok := e.judge(res, &c, cache); ok {
 			out = append(out, f)
 		}
@@ -157,6 +161,20 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 	return ev
 }
 
+// isSubtree reports whether a change adds or removes a non-empty map below
+// the resource level.
+func isSubtree(c *change) bool {
+	if c.Path == "" || c.Kind == diff.Changed {
+		return false
+	}
+	v := c.Ref
+	if c.Kind == diff.Added {
+		v = c.Other
+	}
+	m, ok := v.(map[string]any)
+	return ok && len(m) > 0
+}
+
 func (e *Engine) anyDifferType(typ string) bool {
 	for _, r := range e.differ {
 		if r.typeGlob.match(typ) {
@@ -178,6 +196,12 @@ func (e *Engine) anyDifferPath(typ, path string) bool {
 // judge finds the most specific applicable rule and asks it. ok is false
 // when the change is not drift.
 func (e *Engine) judge(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) (Finding, bool) {
+	f, ok, _ := e.decide(res, c, cache)
+	return f, ok
+}
+
+// decide is judge that also returns the rule that decided (nil: none applied).
+func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) (Finding, bool, *Rule) {
 	p := c.Pair
 	candidates := e.ordered
 	if c.equal {
@@ -202,8 +226,9 @@ func (e *Engine) judge(res *diff.Result, c *change, cache map[*diff.Pair][2]map[
 			if err != nil {
 				f := newFinding(res, r, c)
 				f.Severity = Error
+				f.Unjudged = true
 				f.Message = fmt.Sprintf("rule %s: condition `%s` could not be evaluated on %s %s: %v; not treated as a pass", r.ID, r.When, p.Type, p.Key, err)
-				return f, true
+				return f, true, r
 			}
 			if !holds {
 				continue
@@ -213,15 +238,52 @@ func (e *Engine) judge(res *diff.Result, c *change, cache map[*diff.Pair][2]map[
 		if problem != "" {
 			f := newFinding(res, r, c)
 			f.Severity = Error
+			f.Unjudged = true
 			f.Message = fmt.Sprintf("rule %s could not judge %s %s %s: %s; not treated as a pass", r.ID, p.Type, p.Key, c.Path, problem)
-			return f, true
+			return f, true, r
 		}
 		if !drift {
-			return Finding{}, false
+			return Finding{}, false, r
 		}
-		return newFinding(res, r, c), true
+		return newFinding(res, r, c), true, r
 	}
-	return Finding{}, false
+	return Finding{}, false, nil
+}
+
+// judgeSubtree judges a change that adds or removes a whole non-empty map
+// (an attribute group present on one side only). When only a general rule
+// (a path glob without literal characters, like unclassified) would decide
+// at the group itself, its leaves are judged one by one instead, so that
+// rules written for them (secret_fingerprints.**, parameters.**) apply.
+func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) []Finding {
+	f, ok, r := e.decide(res, c, cache)
+	if r != nil && r.pathGlob.literal > 0 {
+		if ok {
+			return []Finding{f}
+		}
+		return nil
+	}
+	var out []Finding
+	sub, _ := c.Ref.(map[string]any)
+	if c.Kind == diff.Added {
+		sub, _ = c.Other.(map[string]any)
+	}
+	for k, v := range sub {
+		leaf := change{Change: diff.Change{Pair: c.Pair, Path: c.Path + "." + k, Kind: c.Kind}}
+		if c.Kind == diff.Added {
+			leaf.Other = v
+		} else {
+			leaf.Ref = v
+		}
+		if m, isMap := v.(map[string]any); isMap && len(m) > 0 {
+			out = append(out, e.judgeSubtree(res, &leaf, cache)...)
+			continue
+		}
+		if lf, ok := e.judge(res, &leaf, cache); ok {
+			out = append(out, lf)
+		}
+	}
+	return out
 }
 
 // activation resolves a condition's variables lazily: a resource's
@@ -310,6 +372,9 @@ func (r *Rule) check(c *change) (drift bool, problem string) {
 	case ExpectDiffer:
 		return c.equal, ""
 	case ExpectEqual:
+		if !refPresent || !otherPresent {
+			return true, "" // present on one side only, even as null
+		}
 		return !c.equal && !snapshot.Equal(c.Ref, c.Other), ""
 	case ExpectPresence:
 		return snapshot.Truthy(c.Ref) != snapshot.Truthy(c.Other), ""
@@ -354,6 +419,9 @@ func (r *Rule) check(c *change) (drift bool, problem string) {
 	case ExpectVersion:
 		if !refPresent || !otherPresent {
 			return true, ""
+		}
+		if ka, kb := snapshot.KindOf(c.Ref), snapshot.KindOf(c.Other); ka != kb && !c.equal {
+			return false, fmt.Sprintf("the values are of different kinds (%s %s and %s %s)", ka, snapshot.Format(c.Ref), kb, snapshot.Format(c.Other))
 		}
 		va, aok := parseVersion(c.Ref)
 		vb, bok := parseVersion(c.Other)
@@ -477,6 +545,9 @@ func (r *Rule) render(refEnv string, c *change) string {
 // applyWaivers marks a finding waived by the first active waiver that
 // matches, or records an expired one so the finding says why it is back.
 func applyWaivers(f *Finding, ws []Waiver, now time.Time) {
+	if f.Unjudged {
+		return // a rule that could not judge is not drift to accept: fix the rule or the data
+	}
 	for i := range ws {
 		w := &ws[i]
 		if !w.matches(f) {

@@ -298,3 +298,65 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewedGaps pins defects found in review: each once let a difference
+// pass silently or let a gate pass.
+func TestReviewedGaps(t *testing.T) {
+	rs, err := BuiltIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(fs []Finding, rule string, sev Severity) bool {
+		for _, f := range fs {
+			if f.Rule == rule && f.Severity == sev {
+				return true
+			}
+		}
+		return false
+	}
+	t.Run("live credential in a group the reference lacks", func(t *testing.T) {
+		fs := judgeOne(t, rs, map[string]any{"region": "eu"},
+			map[string]any{"region": "eu", "secret_fingerprints": map[string]any{"STRIPE_KEY": "redacted:hmac-sha256:live:abc"}})
+		if !has(fs, "secret-live-credential", Error) {
+			t.Errorf("findings %+v", fs)
+		}
+	})
+	t.Run("parameter group missing on one side", func(t *testing.T) {
+		fs := judgeOne(t, rs, map[string]any{"parameters": map[string]any{"max_connections": "400"}}, map[string]any{})
+		if !has(fs, "parameters", Warning) {
+			t.Errorf("findings %+v", fs)
+		}
+	})
+	t.Run("null versus absent", func(t *testing.T) {
+		fs := judgeOne(t, rs, map[string]any{"x": nil}, map[string]any{})
+		if len(fs) != 1 {
+			t.Errorf("findings %+v", fs)
+		}
+	})
+	t.Run("version string versus number", func(t *testing.T) {
+		fs := judgeOne(t, rs, map[string]any{"engine_version": "15.4"}, map[string]any{"engine_version": n("15.4")})
+		if len(fs) != 1 || fs[0].Severity != Error {
+			t.Errorf("findings %+v", fs)
+		}
+	})
+	t.Run("a waiver does not hide a rule that could not judge", func(t *testing.T) {
+		r := mustRule(t, Rule{ID: "bad", Path: "v", Expect: "equal", When: "ref.nonexistent == 1"})
+		w := Waiver{Rule: "bad", Key: "*", Reason: "r", Owner: "o", Expires: "2099-01-01", ExpiresAt: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}
+		fs := judgeOne(t, []*Rule{r}, map[string]any{"v": "a"}, map[string]any{"v": "b"}, w)
+		if len(fs) != 1 || fs[0].Waived != nil {
+			t.Errorf("findings %+v", fs)
+		}
+	})
+	t.Run("scale: an absent count is scale-zero, lists are not judged by ratio", func(t *testing.T) {
+		fs := judgeOne(t, rs, map[string]any{"desired_capacity": n("3")}, map[string]any{})
+		if !has(fs, "scale-zero", Error) {
+			t.Errorf("findings %+v", fs)
+		}
+		fs = judgeOne(t, rs, map[string]any{"instances": []any{"i-1", "i-2"}}, map[string]any{"instances": []any{"i-9"}})
+		for _, f := range fs {
+			if f.Severity == Error {
+				t.Errorf("a list of instances is not a count to compare by ratio: %+v", f)
+			}
+		}
+	})
+}

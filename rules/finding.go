@@ -1,6 +1,10 @@
 package rules
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/envparity/envparity/snapshot"
+)
 
 // Severity is how much a finding matters: error, warning or info.
 type Severity string
@@ -59,6 +63,11 @@ type Finding struct {
 	// FirstSeen is the date (YYYY-MM-DD) the finding was first reported,
 	// carried forward from the baseline; empty without one.
 	FirstSeen string `json:"first_seen,omitempty"`
+
+	// Unjudged marks a finding made because a rule could not judge the
+	// difference (a condition that failed, values of the wrong kind); no
+	// waiver accepts it.
+	Unjudged bool `json:"unjudged,omitempty"`
 }
 
 // WaiverInfo is the waiver that applies to a finding.
@@ -156,6 +165,14 @@ func SortFindings(fs []Finding) {
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
-		return a.ID() < b.ID()
+		if a.Environment != b.Environment {
+			return a.Environment < b.Environment
+		}
+		// Paths can coincide ("a.b" as a key and as a nested path): the
+		// message and values still tell them apart, so the order is stable.
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		return snapshot.Format(a.Values) < snapshot.Format(b.Values)
 	})
 }
