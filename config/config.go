@@ -469,11 +469,14 @@ func (d *strictDecoder) validateWaivers(cfg *Config) {
 }
 
 // tokenSynonyms are the usual spellings of well-known environment names.
+// Words common in resource names ("live" in live-chat) are not among them:
+// a token wrongly stripped on one side only breaks the pairing.
 var tokenSynonyms = [][]string{
-	{"prod", "production", "prd", "live"},
+	{"prod", "production", "prd"},
 	{"staging", "stage", "stg"},
 	{"dev", "development"},
-	{"qa", "test", "testing"},
+	{"qa"},
+	{"test", "testing"},
 	{"uat"},
 	{"preprod", "pre-prod", "preproduction"},
 	{"sandbox", "sbx"},
@@ -481,7 +484,7 @@ var tokenSynonyms = [][]string{
 }
 
 // DefaultTokens returns the tokens used when an environment names none: its
-// own name and, for a well-known name, the usual synonyms (prod: production, prd, live).
+// own name and, for a well-known name, the usual synonyms (prod: production, prd).
 func DefaultTokens(env string) []string {
 	lower := strings.ToLower(env)
 	for _, group := range tokenSynonyms {

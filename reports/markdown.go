@@ -36,6 +36,8 @@ func (*Markdown) Render(w io.Writer, r *rules.Report, opts Options) error {
 	verdict := "✅ no drift at or above the gate"
 	if n := countFailing(r, opts.FailOn); n > 0 {
 		verdict = fmt.Sprintf("❌ %s at or above %s", plural(n, "finding", "findings"), opts.FailOn)
+	} else if !r.Complete {
+		verdict = "⚠️ incomplete: no drift in what could be compared, but not everything was"
 	} else if opts.FailOn == "" || opts.FailOn == "never" {
 		verdict = "ℹ️ report only (no gate)"
 	}

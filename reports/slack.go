@@ -222,7 +222,9 @@ func slackSummary(r *rules.Report, opts Options, history bool) string {
 		}
 		b.WriteString("\n")
 	}
-	if s == (rules.Summary{}) {
+	if s == (rules.Summary{}) && !r.Complete {
+		b.WriteString(":warning: No drift found in what could be compared, but the audit is incomplete.")
+	} else if s == (rules.Summary{}) {
 		b.WriteString(":white_check_mark: No drift found.")
 	} else {
 		fmt.Fprintf(&b, ":red_circle: %s · :large_orange_circle: %s · :large_blue_circle: %d info · %d waived",

@@ -36,8 +36,10 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 		if err := renderRows(w, header, active, r.Reference, others); err != nil {
 			return err
 		}
-	} else {
+	} else if r.Complete {
 		fmt.Fprintln(w, "No drift found.")
+	} else {
+		fmt.Fprintln(w, "No drift found in what could be compared; the audit is incomplete (see below).")
 	}
 	if fixes := remedies(active); len(fixes) > 0 {
 		fmt.Fprintln(w, "\nHow to fix (envparity rules explain RULE tells why it matters):")

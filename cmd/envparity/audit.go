@@ -220,10 +220,17 @@ func (a *app) diffCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Files may come from other tools or from exec scripts: redact
+			// them as the collectors' runner does, so a secret in clear never
+			// reaches a report and a shared or live one is still judged.
+			red := a.redactor()
 			snaps := map[string]*snapshot.Snapshot{}
 			var last string
 			keyIDs := map[string]bool{}
 			for i, s := range loaded {
+				for j := range s.Resources {
+					red.RedactResource(&s.Resources[j]) // idempotent on fingerprints
+				}
 				f := files[i]
 				if s.Environment == "" {
 					return usageError("%s: environment: missing; a snapshot file must name its environment", f)
