@@ -100,8 +100,15 @@ func indexEnv(env string, all []derived, o *MatchOptions, ambiguous map[typeKey]
 		tk := typeKey{d.r.Type, d.key}
 		if counts[tk] > 1 {
 			seen[tk]++
-			if n := seen[tk]; n > 1 {
+			if seen[tk] > 1 {
+				// Number past any key that exists already ("web#2" may be a real name).
+				n := seen[tk]
+				for counts[typeKey{d.r.Type, d.key + "#" + strconv.Itoa(n)}] > 0 {
+					n++
+				}
+				seen[tk] = n
 				d.key += "#" + strconv.Itoa(n)
+				counts[typeKey{d.r.Type, d.key}]++
 			}
 			d.how += " (duplicate)"
 			tk = typeKey{d.r.Type, d.key}

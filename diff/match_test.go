@@ -78,6 +78,13 @@ func TestMatching(t *testing.T) {
 			wantPairs: 1, wantSolo: 1,
 			wantKeyHow: map[string]string{"web#2": "name (duplicate)"},
 		},
+		{
+			name:      "numbering never collides with a real key",
+			prod:      []snapshot.Resource{res("aws.ec2.instance", "prod-web", nil, nil), res("aws.ec2.instance", "web", nil, nil), res("aws.ec2.instance", "web#2", nil, nil)},
+			stg:       []snapshot.Resource{res("aws.ec2.instance", "web#2", nil, nil)},
+			wantPairs: 1, wantSolo: 2,
+			wantKeyHow: map[string]string{"web#3": "name (duplicate)", "web#2": "name"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
