@@ -84,6 +84,9 @@ var secretWords = map[string]bool{
 	"pat": true, "bearer": true, "jwt": true, "connectionstring": true, "webhook": true,
 }
 
+// runTogetherSecretWords mark a secret even inside a longer word.
+var runTogetherSecretWords = []string{"password", "passwd", "passphrase", "secret", "apikey", "credential", "privatekey", "accesskey", "authtoken"}
+
 // publicKeyWords precede "key" in names that are identifiers, not secrets.
 var publicKeyWords = map[string]bool{
 	"primary": true, "foreign": true, "sort": true, "partition": true, "hash": true,
@@ -101,6 +104,11 @@ func IsSecretKey(name string) bool {
 	for i, t := range tokens {
 		if secretWords[t] {
 			return true
+		}
+		for _, w := range runTogetherSecretWords {
+			if strings.Contains(t, w) {
+				return true // PGPASSWORD, DBSECRET, APIKEY written as one word
+			}
 		}
 		if t == "connection" && i+1 < len(tokens) && tokens[i+1] == "string" {
 			return true
@@ -195,14 +203,51 @@ func (r *Redactor) RedactString(key, value string) (string, bool) {
 			return out, true
 		}
 	}
-	return value, false
+	return r.redactInline(value)
+}
+
+// inlinePassword finds the password of a key=value connection string
+// ("host=db user=app password=x", "Server=db;Password=x;") anywhere in a value.
+var inlinePassword = regexp.MustCompile(`(?i)((?:^|[\s;&?,])(?:password|passwd|pwd)\s*=\s*)([^\s;&,'"]+)`)
+
+// schemelessUserinfo finds "user:password@host" without a scheme (a Go MySQL
+// DSN, "app:pw@tcp(db:3306)/x"); image digests ("nginx:1.25@sha256:…") are not it.
+var schemelessUserinfo = regexp.MustCompile(`^([A-Za-z0-9_.+-]+):([^\s:@/]+)@([^\s]*)$`)
+
+// bearerToken finds bearer tokens and JWTs stored under neutral keys.
+var bearerToken = regexp.MustCompile(`(?i)^(?:bearer|token)\s+\S{16,}$|^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$`)
+
+// redactInline replaces passwords inside connection strings and whole
+// bearer tokens; the rest of the value stays readable.
+func (r *Redactor) redactInline(value string) (string, bool) {
+	if bearerToken.MatchString(strings.TrimSpace(value)) {
+		return r.Fingerprint(value), true
+	}
+	changed := false
+	out := inlinePassword.ReplaceAllStringFunc(value, func(m string) string {
+		sub := inlinePassword.FindStringSubmatch(m)
+		if IsFingerprint(sub[2]) {
+			return m
+		}
+		changed = true
+		return sub[1] + r.Fingerprint(sub[2])
+	})
+	if sub := schemelessUserinfo.FindStringSubmatch(out); sub != nil && !strings.HasPrefix(sub[3], "sha") && !IsFingerprint(sub[2]) {
+		out = sub[1] + ":" + r.Fingerprint(sub[2]) + "@" + sub[3]
+		changed = true
+	}
+	return out, changed
 }
 
 // redactURL replaces the password of a URL with userinfo and the values of
 // secret-like query parameters. It edits the text rather than re-encoding
 // the URL, so fingerprints stay readable and redaction is idempotent.
 func (r *Redactor) redactURL(value string) (string, bool) {
-	u, err := url.Parse(strings.TrimSpace(value))
+	target := strings.TrimSpace(value)
+	if len(target) > 5 && strings.EqualFold(target[:5], "jdbc:") {
+		target = target[5:] // jdbc:postgresql://… is a URL after the prefix
+	}
+	u, err := url.Parse(target)
 	if err != nil || u.Host == "" {
 		if strings.Contains(value, "@") {
 			// Unparseable but may hold userinfo: keep nothing of it.

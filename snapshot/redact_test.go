@@ -255,3 +255,37 @@ func cloneMap(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// TestRedactCommonSecretShapes pins secret shapes found in review that once
+// passed in clear.
+func TestRedactCommonSecretShapes(t *testing.T) {
+	r := NewRedactor([]byte("k"))
+	tests := []struct{ key, value, secret string }{
+		{"PGPASSWORD", "Pr0dPgPass", "Pr0dPgPass"},
+		{"SPRING_DATASOURCE_URL", "jdbc:postgresql://db/x?user=app&password=Pr0dJdbc", "Pr0dJdbc"},
+		{"DATABASE_URL", "host=db user=app password=Pr0dKv dbname=x", "Pr0dKv"},
+		{"conn", "Server=db;User Id=app;Password=Pr0dAdo;", "Pr0dAdo"},
+		{"dsn_like", "app:Pr0dMy@tcp(db:3306)/x", "Pr0dMy"},
+		{"auth_header", "Bearer abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwx"},
+		{"jdbc_userinfo", "jdbc:mysql://app:Pr0dJ2@db/x", "Pr0dJ2"},
+	}
+	for _, tt := range tests {
+		out, changed := r.RedactString(tt.key, tt.value)
+		if !changed || strings.Contains(out, tt.secret) {
+			t.Errorf("%s=%q: redacted to %q", tt.key, tt.value, out)
+		}
+		again, _ := r.RedactString(tt.key, out)
+		if again != out {
+			t.Errorf("%s: redaction is not idempotent: %q then %q", tt.key, out, again)
+		}
+	}
+	for _, keep := range []struct{ key, value string }{
+		{"image", "nginx:1.25@sha256:0123456789abcdef"},
+		{"host", "db.internal"},
+		{"compass_heading", "north"},
+	} {
+		if out, changed := r.RedactString(keep.key, keep.value); changed {
+			t.Errorf("%s=%q is no secret, but became %q", keep.key, keep.value, out)
+		}
+	}
+}
