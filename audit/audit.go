@@ -99,6 +99,16 @@ func Load(path string, reg *collectors.Registry) (*config.Config, error) {
 		errs = append(errs, ies...)
 	}
 	if len(errs) > 0 {
+		// A problem both the config and the rule compiler see is said once.
+		seen := map[string]bool{}
+		unique := errs[:0]
+		for _, e := range errs {
+			if !seen[e.Error()] {
+				seen[e.Error()] = true
+				unique = append(unique, e)
+			}
+		}
+		errs = unique
 		sort.SliceStable(errs, func(i, j int) bool {
 			if errs[i].Line != errs[j].Line {
 				return errs[i].Line < errs[j].Line

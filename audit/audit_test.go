@@ -25,6 +25,7 @@ environments:
 rules:
   - {id: r, type: "**", expect: ratio}
   - {id: s, type: "**", when: "ref.x +", severity: info}
+  - {id: multi-az, severity: fatal}
 waivers:
   - {rule: r, key: k, reason: x, owner: o, expires: 2026-13-01}
 `
@@ -36,8 +37,11 @@ waivers:
 	if !errors.As(err, &ies) {
 		t.Fatalf("err = %v", err)
 	}
-	want := []string{":5:", "extra: unknown field", ":7:", `unknown source kind "warp"`, ":9:", "rules[0].max_ratio", ":10:", "rules[1].when", ":12:", "waivers[0].expires"}
+	want := []string{":5:", "extra: unknown field", ":7:", `unknown source kind "warp"`, ":9:", "rules[0].max_ratio", ":10:", "rules[1].when", ":11:", "rules[2].severity", ":13:", "waivers[0].expires"}
 	msg := err.Error()
+	if n := strings.Count(msg, "rules[2].severity"); n != 1 {
+		t.Errorf("the bad severity is reported %d times:\n%s", n, msg)
+	}
 	at := 0
 	for _, w := range want {
 		i := strings.Index(msg[at:], w)

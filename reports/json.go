@@ -50,6 +50,9 @@ func ReadReport(path string) (*rules.Report, error) {
 		}
 		return nil, &snapshot.InputError{File: path, Line: line, Col: col, Msg: "not an envparity JSON report: " + err.Error()}
 	}
+	if r.Reference == "" || r.Environments == nil {
+		return nil, &snapshot.InputError{File: path, Msg: "not an envparity JSON report (no reference or environments; is it a snapshot?)"}
+	}
 	if r.Schema != rules.ReportSchema {
 		return nil, &snapshot.InputError{File: path, Field: "schema", Msg: fmt.Sprintf("unsupported report schema %d (this envparity reads %d)", r.Schema, rules.ReportSchema)}
 	}
