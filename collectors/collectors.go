@@ -25,6 +25,13 @@ type Collector interface {
 	Collect(ctx context.Context) ([]snapshot.Resource, error)
 }
 
+// KeyIDReporter is implemented by collectors whose facts were fingerprinted
+// elsewhere (snapshot files): RedactionKeyID names the key used there, so
+// that comparing fingerprints made with different keys is flagged.
+type KeyIDReporter interface {
+	RedactionKeyID() string
+}
+
 // Deps is what the runner gives every collector.
 type Deps struct {
 	// Tokens are the environment's name tokens (prod, production), for

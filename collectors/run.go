@@ -56,9 +56,9 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 				progress.Start(env.Name, src.Name)
 			}
 			start := time.Now()
-			res, err := r.collectSource(ctx, src, deps)
+			res, keyID, err := r.collectSource(ctx, src, deps)
 			took := time.Since(start)
-			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds()}
+			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds(), RedactionKeyID: keyID}
 			var serr *SourceError
 			if err != nil {
 				st.Error = err.Error()
@@ -85,7 +85,7 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 
 // collectSource runs one collector, turning a panic into an error and
 // normalising and redacting everything it returns.
-func (r *Registry) collectSource(ctx context.Context, src config.Source, deps Deps) (res []snapshot.Resource, err error) {
+func (r *Registry) collectSource(ctx context.Context, src config.Source, deps Deps) (res []snapshot.Resource, keyID string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("collector panicked: %v\n%s", p, debug.Stack())
@@ -93,9 +93,12 @@ func (r *Registry) collectSource(ctx context.Context, src config.Source, deps De
 	}()
 	c, err := r.New(src, deps)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	res, err = c.Collect(ctx)
+	if kr, ok := c.(KeyIDReporter); ok {
+		keyID = kr.RedactionKeyID()
+	}
 	kept := res[:0]
 	for i := range res {
 		rs := res[i]
@@ -114,5 +117,5 @@ func (r *Registry) collectSource(ctx context.Context, src config.Source, deps De
 		}
 		kept = append(kept, rs)
 	}
-	return kept, err
+	return kept, keyID, err
 }

@@ -33,6 +33,9 @@ type SourceStatus struct {
 	Resources  int    `json:"resources"`
 	DurationMS int64  `json:"duration_ms"`
 	Error      string `json:"error,omitempty"`
+	// RedactionKeyID is set for sources that read facts fingerprinted
+	// elsewhere (snapshot files): the ID of the key used there.
+	RedactionKeyID string `json:"redaction_key_id,omitempty"`
 }
 
 // Resource is one thing in an environment: a database, a queue, a config file.

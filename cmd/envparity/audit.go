@@ -78,8 +78,12 @@ func (a *app) auditCommand() *cobra.Command {
 				return &exitError{code: exitUsage, err: err}
 			}
 			var notes []string
-			if red.Ephemeral && mixesSnapshotFiles(selected) {
-				notes = append(notes, redactionKeyEnv+" is not set: secrets collected live in this run were fingerprinted with a per-run key, so they cannot be compared with fingerprints read from snapshot files.")
+			if mixedKeys(snaps, red.KeyID()) {
+				msg := "secrets were fingerprinted with different keys (snapshot files taken elsewhere, or live sources of this run): shared credentials cannot be detected between them; set the same " + redactionKeyEnv + " wherever snapshots are taken."
+				if red.Ephemeral {
+					msg = redactionKeyEnv + " is not set, so this run's " + msg
+				}
+				notes = append(notes, msg)
 			}
 			rep, res, err := audit.Judge(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, Now: a.now(), ExplainMatching: explain, Notes: notes})
 			if err != nil {
@@ -110,20 +114,22 @@ func containsEnv(envs []config.Environment, name string) bool {
 	return false
 }
 
-// mixesSnapshotFiles reports whether live sources and snapshot files meet
-// in one audit: only then do per-run fingerprint keys matter.
-func mixesSnapshotFiles(envs []config.Environment) bool {
-	files, live := false, false
-	for _, e := range envs {
-		for _, s := range e.Sources {
-			if s.Kind == "snapshot" {
-				files = true
-			} else {
-				live = true
+// mixedKeys reports whether the audited facts were fingerprinted with more
+// than one key: live sources use this run's key, snapshot files the key
+// they recorded (files from before key IDs were recorded are not counted).
+func mixedKeys(snaps map[string]*snapshot.Snapshot, runKeyID string) bool {
+	ids := map[string]bool{}
+	for _, s := range snaps {
+		for _, st := range s.Sources {
+			switch {
+			case st.RedactionKeyID != "":
+				ids[st.RedactionKeyID] = true
+			case st.Kind != "snapshot":
+				ids[runKeyID] = true
 			}
 		}
 	}
-	return files && live
+	return len(ids) > 1
 }
 
 func (a *app) printMatching(res *diff.Result) {

@@ -28,11 +28,15 @@ type options struct {
 
 // Collector reads one snapshot file.
 type Collector struct {
-	path string
-	env  string
+	path  string
+	env   string
+	keyID string
 }
 
-var _ collectors.Collector = (*Collector)(nil)
+var (
+	_ collectors.Collector     = (*Collector)(nil)
+	_ collectors.KeyIDReporter = (*Collector)(nil)
+)
 
 // New validates the source's options.
 func New(src config.Source, _ collectors.Deps) (collectors.Collector, error) {
@@ -56,6 +60,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		return nil, err
 	}
+	c.keyID = s.RedactionKeyID
 	if s.Environment != "" && c.env != "" && s.Environment != c.env {
 		return nil, fmt.Errorf("snapshot file %s holds environment %q, but is configured for %q", c.path, s.Environment, c.env)
 	}
@@ -68,3 +73,6 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	return s.Resources, nil
 }
+
+// RedactionKeyID is the ID of the key the file's secrets were fingerprinted with.
+func (c *Collector) RedactionKeyID() string { return c.keyID }
