@@ -218,7 +218,7 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	schemaOff := int64(0)
+	schemaOff, envOff := int64(0), int64(0)
 	for d.dec.More() {
 		off := d.dec.InputOffset()
 		tok, err := d.dec.Token()
@@ -239,13 +239,17 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 			schemaOff = valOff
 			err = d.dec.Decode(&s.Schema)
 		case "environment":
+			envOff = valOff
 			err = d.dec.Decode(&s.Environment)
 		case "collected_at":
 			err = d.dec.Decode(&s.CollectedAt)
 		case "redaction_key_id":
 			err = d.dec.Decode(&s.RedactionKeyID)
 		case "sources":
-			err = d.dec.Decode(&s.Sources)
+			if err := d.sources(s); err != nil {
+				return nil, err
+			}
+			continue
 		case "resources":
 			if err := d.resources(s); err != nil {
 				return nil, err
@@ -277,14 +281,39 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 		return nil, d.errAt(schemaOff, "schema", fmt.Sprintf("unsupported schema %d (this envparity reads schema %d)", s.Schema, SchemaVersion))
 	}
 	if s.Environment == "" && seen["environment"] {
-		return nil, d.errAt(0, "environment", "must not be empty")
-	}
-	for i := range s.Sources {
-		if s.Sources[i].Name == "" {
-			return nil, d.errAt(0, fmt.Sprintf("sources[%d].name", i), "must not be empty")
-		}
+		return nil, d.errAt(envOff, "environment", "must not be empty")
 	}
 	return s, nil
+}
+
+// sources decodes the source statuses one by one, so that a problem names
+// the source and points at it.
+func (d *decoder) sources(s *Snapshot) error {
+	s.Sources = s.Sources[:0]
+	off := d.dec.InputOffset()
+	tok, err := d.dec.Token()
+	if err != nil {
+		return d.jsonErr(err, off, "sources")
+	}
+	if tok == nil {
+		return nil
+	}
+	if got, ok := tok.(json.Delim); !ok || got != '[' {
+		return d.errAt(off, "sources", "expected an array")
+	}
+	for i := 0; d.dec.More(); i++ {
+		off := d.dec.InputOffset()
+		field := fmt.Sprintf("sources[%d]", i)
+		var st SourceStatus
+		if err := d.dec.Decode(&st); err != nil {
+			return d.jsonErr(err, off, field)
+		}
+		if st.Name == "" {
+			return d.errAt(off, field+".name", "must not be empty")
+		}
+		s.Sources = append(s.Sources, st)
+	}
+	return d.delim(']', "sources")
 }
 
 func (d *decoder) resources(s *Snapshot) error {
