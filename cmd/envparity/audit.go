@@ -239,7 +239,7 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				f := files[i]
 				if s.Environment == "" {
-					return usageError("%s: environment: missing; a snapshot file must name its environment", f)
+					return &exitError{code: exitUsage, err: &snapshot.InputError{File: f, Line: 1, Col: 1, Field: "environment", Msg: "missing: a snapshot file given to diff must name its environment"}}
 				}
 				if _, dup := snaps[s.Environment]; dup {
 					return usageError("%s: environment %q is given twice", f, s.Environment)
