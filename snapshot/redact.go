@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -100,6 +101,18 @@ var publicKeyWords = map[string]bool{
 // SMTP_PASSWORD, apiKey, db.dsn, stripe_secret_key, client-secret,
 // DATABASE_CONNECTION_STRING.
 func IsSecretKey(name string) bool {
+	// Attribute names repeat across thousands of resources: decide each once.
+	if v, ok := secretKeyCache.Load(name); ok {
+		return v.(bool)
+	}
+	secret := isSecretKey(name)
+	secretKeyCache.Store(name, secret)
+	return secret
+}
+
+var secretKeyCache sync.Map // name → bool
+
+func isSecretKey(name string) bool {
 	tokens := nameTokens(name)
 	for i, t := range tokens {
 		if secretWords[t] {
@@ -163,12 +176,30 @@ var otherSecretPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:sk_test_[0-9A
 // IsLiveCredential reports whether a value contains something that looks
 // like a live credential: a provider key prefix of a production key (sk_live_,
 // AKIA, xoxb-, ghp_, …) or a PEM private key.
-func IsLiveCredential(v string) bool { return liveCredentialPattern.MatchString(v) }
+func IsLiveCredential(v string) bool {
+	return mayHoldCredential(v) && liveCredentialPattern.MatchString(v)
+}
+
+// credentialMarkers are substrings every credential pattern above contains;
+// a value without any of them is spared the regular expressions.
+var credentialMarkers = []string{"sk_", "rk_", "whsec_", "AKIA", "ASIA", "xox", "xapp-", "gh", "github_pat_", "glpat-", "SG.", "AIza", "sk-", "npm_", "pypi-", "hooks.slack.com", "-----BEGIN"}
+
+func mayHoldCredential(v string) bool {
+	if len(v) < 8 {
+		return false
+	}
+	for _, m := range credentialMarkers {
+		if strings.Contains(v, m) {
+			return true
+		}
+	}
+	return false
+}
 
 // IsSecretValue reports whether a value looks like a credential on its own,
 // live or test-mode, whatever key it is stored under.
 func IsSecretValue(v string) bool {
-	return IsLiveCredential(v) || otherSecretPattern.MatchString(v)
+	return mayHoldCredential(v) && (liveCredentialPattern.MatchString(v) || otherSecretPattern.MatchString(v))
 }
 
 // embeddedAssignment finds "name: value" and "name=value" lines inside a
@@ -220,18 +251,28 @@ var bearerToken = regexp.MustCompile(`(?i)^(?:bearer|token)\s+\S{16,}$|^eyJ[A-Za
 // redactInline replaces passwords inside connection strings and whole
 // bearer tokens; the rest of the value stays readable.
 func (r *Redactor) redactInline(value string) (string, bool) {
-	if bearerToken.MatchString(strings.TrimSpace(value)) {
+	if len(value) >= 16 && (strings.HasPrefix(value, "eyJ") || strings.ContainsRune(value, ' ')) && bearerToken.MatchString(strings.TrimSpace(value)) {
 		return r.Fingerprint(value), true
 	}
+	hasAssign, hasAt := strings.ContainsRune(value, '='), strings.ContainsRune(value, '@')
+	if !hasAssign && !hasAt {
+		return value, false
+	}
 	changed := false
-	out := inlinePassword.ReplaceAllStringFunc(value, func(m string) string {
-		sub := inlinePassword.FindStringSubmatch(m)
-		if IsFingerprint(sub[2]) {
-			return m
-		}
-		changed = true
-		return sub[1] + r.Fingerprint(sub[2])
-	})
+	out := value
+	if hasAssign {
+		out = inlinePassword.ReplaceAllStringFunc(value, func(m string) string {
+			sub := inlinePassword.FindStringSubmatch(m)
+			if IsFingerprint(sub[2]) {
+				return m
+			}
+			changed = true
+			return sub[1] + r.Fingerprint(sub[2])
+		})
+	}
+	if !hasAt {
+		return out, changed
+	}
 	if sub := schemelessUserinfo.FindStringSubmatch(out); sub != nil && !strings.HasPrefix(sub[3], "sha") && !IsFingerprint(sub[2]) {
 		out = sub[1] + ":" + r.Fingerprint(sub[2]) + "@" + sub[3]
 		changed = true
@@ -311,6 +352,13 @@ func (r *Redactor) RedactValue(key string, v any) any {
 		return out
 	case map[string]any:
 		for k, e := range x {
+			// Write back only what changed: most values are no secret.
+			if s, ok := e.(string); ok {
+				if out, changed := r.RedactString(k, s); changed {
+					x[k] = out
+				}
+				continue
+			}
 			x[k] = r.RedactValue(k, e)
 		}
 		return x
@@ -320,7 +368,7 @@ func (r *Redactor) RedactValue(key string, v any) any {
 		}
 		return x
 	}
-	if key != "" && IsSecretKey(key) && v != nil {
+	if key != "" && v != nil && IsSecretKey(key) {
 		if _, isBool := v.(bool); !isBool {
 			return r.Fingerprint(Format(v))
 		}
@@ -333,18 +381,24 @@ func (r *Redactor) RedactValue(key string, v any) any {
 // resource without secrets gets no such attribute.
 func (r *Redactor) RedactResource(res *Resource) {
 	delete(res.Attrs, SecretsAttr)
+	r.RedactValue("", res.Attrs) // in place
+	var found map[string]any
 	for k, v := range res.Attrs {
-		res.Attrs[k] = r.RedactValue(k, v)
+		if mayHoldFingerprint(v) {
+			if found == nil {
+				found = map[string]any{}
+			}
+			collectFingerprints(k, v, found)
+		}
 	}
 	for k, v := range res.Tags {
-		res.Tags[k], _ = r.RedactString(k, v)
-	}
-	found := map[string]any{}
-	for k, v := range res.Attrs {
-		collectFingerprints(k, v, found)
-	}
-	for k, v := range res.Tags {
-		collectFingerprints("tags."+k, v, found)
+		if out, changed := r.RedactString(k, v); changed {
+			res.Tags[k] = out
+		}
+		if found == nil {
+			found = map[string]any{}
+		}
+		collectFingerprints("tags."+k, res.Tags[k], found)
 	}
 	if len(found) > 0 {
 		if res.Attrs == nil {
@@ -373,18 +427,36 @@ func Fingerprints(attrs map[string]any) map[string]string {
 func collectFingerprints(path string, v any, found map[string]any) {
 	switch x := v.(type) {
 	case string:
+		if !strings.Contains(x, RedactedPrefix) {
+			return
+		}
 		if fp := fingerprintPattern.FindString(x); fp != "" {
 			found[path] = fp
 		}
 	case map[string]any:
 		for k, e := range x {
-			collectFingerprints(path+"."+k, e, found)
+			if mayHoldFingerprint(e) {
+				collectFingerprints(path+"."+k, e, found)
+			}
 		}
 	case []any:
 		for i, e := range x {
-			collectFingerprints(fmt.Sprintf("%s[%d]", path, i), e, found)
+			if mayHoldFingerprint(e) {
+				collectFingerprints(fmt.Sprintf("%s[%d]", path, i), e, found)
+			}
 		}
 	}
+}
+
+// mayHoldFingerprint spares collectFingerprints the paths of plain values.
+func mayHoldFingerprint(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, RedactedPrefix)
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 // KeyID identifies the redaction key without revealing it: snapshots

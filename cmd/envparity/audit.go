@@ -222,21 +222,14 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				out.configFile = cfgPath
 			}
-			loaded, err := readSnapshots(files)
+			loaded, err := readSnapshots(files, a.redactor())
 			if err != nil {
 				return err
 			}
-			// Files may come from other tools or from exec scripts: redact
-			// them as the collectors' runner does, so a secret in clear never
-			// reaches a report and a shared or live one is still judged.
-			red := a.redactor()
 			snaps := map[string]*snapshot.Snapshot{}
 			var last string
 			keyIDs := map[string]bool{}
 			for i, s := range loaded {
-				for j := range s.Resources {
-					red.RedactResource(&s.Resources[j]) // idempotent on fingerprints
-				}
 				f := files[i]
 				if s.Environment == "" {
 					return &exitError{code: exitUsage, err: &snapshot.InputError{File: f, Line: 1, Col: 1, Field: "environment", Msg: "missing: a snapshot file given to diff must name its environment"}}
@@ -289,8 +282,12 @@ func (a *app) diffCommand() *cobra.Command {
 }
 
 // readSnapshots decodes snapshot files concurrently: decoding dominates an
-// offline diff of large environments.
-func readSnapshots(files []string) ([]*snapshot.Snapshot, error) {
+// offline diff of large environments. Files that envparity did not write
+// (no redaction key ID: other tools, exec scripts) are redacted as the
+// collectors' runner does, so a secret in clear never reaches a report and
+// a shared or live one is still judged; envparity's own were redacted when
+// they were collected.
+func readSnapshots(files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot, error) {
 	out := make([]*snapshot.Snapshot, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
@@ -298,7 +295,13 @@ func readSnapshots(files []string) ([]*snapshot.Snapshot, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = snapshot.ReadFile(f)
+			s, err := snapshot.ReadFile(f)
+			if err == nil && s.RedactionKeyID == "" {
+				for j := range s.Resources {
+					red.RedactResource(&s.Resources[j])
+				}
+			}
+			out[i], errs[i] = s, err
 		}()
 	}
 	wg.Wait()

@@ -14,11 +14,21 @@ import (
 )
 
 // BenchmarkAudit measures `envparity diff` of two generated snapshot files of
-// 50,000 resources × 20 attributes, 1% drifted: JSON decode, matching, diff,
-// rules and the JSON report, as the CLI runs them.
-func BenchmarkAudit(b *testing.B) {
+// 50,000 resources × 20 attributes, 1% drifted, as `envparity snapshot`
+// writes them: JSON decode, matching, diff, rules and the JSON report, as the
+// CLI runs them.
+func BenchmarkAudit(b *testing.B) { benchmarkDiff(b, false) }
+
+// BenchmarkAuditForeign is BenchmarkAudit on files written by another tool
+// (no redaction key ID), which envparity diff redacts itself.
+func BenchmarkAuditForeign(b *testing.B) { benchmarkDiff(b, true) }
+
+func benchmarkDiff(b *testing.B, foreign bool) {
 	dir := b.TempDir()
 	prod, staging := benchgen.Pair(50000, 1, 1)
+	if foreign {
+		prod.RedactionKeyID, staging.RedactionKeyID = "", ""
+	}
 	for _, s := range []*snapshot.Snapshot{prod, staging} {
 		f, err := os.Create(filepath.Join(dir, s.Environment+".json"))
 		if err != nil {

@@ -20,8 +20,10 @@ var types = []string{"aws.rds.instance", "aws.ec2.group", "aws.sqs.queue", "aws.
 func Pair(n int, driftPct float64, seed uint64) (prod, staging *snapshot.Snapshot) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	prod = &snapshot.Snapshot{Schema: 1, Environment: "prod", CollectedAt: at, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
-	staging = &snapshot.Snapshot{Schema: 1, Environment: "staging", CollectedAt: at, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
+	// As `envparity snapshot` writes them: redacted at collection, with the key's ID.
+	keyID := snapshot.NewRedactor([]byte("benchgen")).KeyID()
+	prod = &snapshot.Snapshot{Schema: 1, Environment: "prod", CollectedAt: at, RedactionKeyID: keyID, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
+	staging = &snapshot.Snapshot{Schema: 1, Environment: "staging", CollectedAt: at, RedactionKeyID: keyID, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
 	drifted := int(float64(n) * driftPct / 100)
 	for i := 0; i < n; i++ {
 		typ := types[i%len(types)]

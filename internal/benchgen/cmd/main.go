@@ -17,8 +17,12 @@ func main() {
 	n := flag.Int("n", 50000, "resources per environment")
 	drift := flag.Float64("drift", 1, "percent of resources drifted")
 	dir := flag.String("o", ".", "output directory")
+	foreign := flag.Bool("foreign", false, "write files as another tool would: no redaction key ID, so envparity diff redacts them itself")
 	flag.Parse()
 	prod, staging := benchgen.Pair(*n, *drift, 1)
+	if *foreign {
+		prod.RedactionKeyID, staging.RedactionKeyID = "", ""
+	}
 	for _, s := range []*snapshot.Snapshot{prod, staging} {
 		if err := write(filepath.Join(*dir, s.Environment+".json"), s); err != nil {
 			fmt.Fprintln(os.Stderr, "benchgen:", err)
