@@ -99,12 +99,6 @@ func wireOperation(r *http.Request) wireOp {
 	return op
 }
 
-func (rec *recorder) reset() {
-	rec.mu.Lock()
-	rec.ops = nil
-	rec.mu.Unlock()
-}
-
 func (rec *recorder) operations() []wireOp {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
