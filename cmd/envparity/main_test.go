@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,6 +40,19 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEMO", demoDir(t))
+			// Two loopback endpoints for the http source: prod with a feature
+			// switch and HSTS, staging behind it.
+			prod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+				fmt.Fprint(w, `{"version": "2.4.1", "features": {"new_checkout": true, "dark_mode": true}}`)
+			}))
+			staging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `{"version": "2.3.0", "features": {"dark_mode": true}}`)
+			}))
+			env.Defer(prod.Close)
+			env.Defer(staging.Close)
+			env.Setenv("HTTP_PROD", prod.URL)
+			env.Setenv("HTTP_STAGING", staging.URL)
 			return nil
 		},
 	})

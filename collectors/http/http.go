@@ -122,23 +122,12 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	return c, nil
 }
 
-// Key is the URL with the environment's tokens removed from the host's
-// labels: https://api.staging.example.com/version → https://api.example.com/version.
+// Key is the source's name followed by the URL's path with the
+// environment's tokens removed: "api/version". Sources that share a name
+// pair across environments whatever their hosts (api.example.com and
+// staging-api.example.net:8443), as the database sources do.
 func (c *Collector) Key() string {
-	host := c.url.Hostname()
-	var kept []string
-	for _, l := range strings.Split(host, ".") {
-		if s := snapshot.StripWords(l, c.tokens, "-_"); s != "" {
-			kept = append(kept, s)
-		}
-	}
-	if len(kept) > 0 {
-		host = strings.Join(kept, ".")
-	}
-	if p := c.url.Port(); p != "" {
-		host += ":" + p
-	}
-	return c.url.Scheme + "://" + host + files.KeyFromPath(c.url.EscapedPath(), c.tokens)
+	return c.src.Name + files.KeyFromPath(c.url.EscapedPath(), c.tokens)
 }
 
 func (c *Collector) client() (*http.Client, error) {
