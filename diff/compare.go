@@ -239,25 +239,6 @@ func join(prefix, k string) string {
 	return prefix + "." + k
 }
 
-// Lookup returns the value at a dotted path in attrs, following nested maps.
-// Keys that themselves contain dots are found too.
-func Lookup(attrs map[string]any, path string) (any, bool) {
-	if v, ok := attrs[path]; ok {
-		return v, true
-	}
-	for i := 0; i < len(path); i++ {
-		if path[i] != '.' {
-			continue
-		}
-		if m, ok := attrs[path[:i]].(map[string]any); ok {
-			if v, ok := Lookup(m, path[i+1:]); ok {
-				return v, true
-			}
-		}
-	}
-	return nil, false
-}
-
 // SameLeaves calls fn for every attribute path whose value is present and
 // equal on both sides of a pair, for rules that judge equality as drift
 // (shared credentials).

@@ -94,18 +94,6 @@ func TestCompareManyEnvironments(t *testing.T) {
 	}
 }
 
-func TestLookup(t *testing.T) {
-	attrs := map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}, "x.y": 2}
-	for path, want := range map[string]any{"a.b.c": 1, "x.y": 2} {
-		if v, ok := Lookup(attrs, path); !ok || v != want {
-			t.Errorf("Lookup(%q) = %v, %v; want %v", path, v, ok, want)
-		}
-	}
-	if _, ok := Lookup(attrs, "a.z"); ok {
-		t.Error("Lookup(a.z) found something")
-	}
-}
-
 // TestCompareLarge runs the parallel walk (run with -race) and checks that it
 // finds every planted drift, in a stable order.
 func TestCompareLarge(t *testing.T) {
