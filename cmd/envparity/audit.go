@@ -12,6 +12,7 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/diff"
+	"github.com/envparity/envparity/rules"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -85,17 +86,7 @@ func (a *app) auditCommand() *cobra.Command {
 				}
 				notes = append(notes, msg)
 			}
-			rep, res, err := audit.Judge(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, Now: a.now(), ExplainMatching: explain, Notes: notes})
-			if err != nil {
-				return err
-			}
-			if explain {
-				a.printMatching(res)
-			}
-			if err := a.emit(rep, &out, outs, failOn); err != nil {
-				return err
-			}
-			return a.settle(&out, verdict(rep, srcErrs, failOn))
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, srcErrs)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
@@ -103,6 +94,24 @@ func (a *app) auditCommand() *cobra.Command {
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
 	out.register(c)
 	return c
+}
+
+// judgeAndReport is the end both audit and diff share: judge the
+// snapshots, explain matching if asked, write every output, and turn the
+// outcome into the exit code.
+func (a *app) judgeAndReport(snaps map[string]*snapshot.Snapshot, o audit.JudgeOptions, out *outputFlags, outs []output, failOn rules.Severity, srcErrs []*collectors.SourceError) error {
+	o.Now = a.now()
+	rep, res, err := audit.Judge(snaps, o)
+	if err != nil {
+		return err
+	}
+	if o.ExplainMatching {
+		a.printMatching(res)
+	}
+	if err := a.emit(rep, out, outs, failOn); err != nil {
+		return err
+	}
+	return a.settle(out, verdict(rep, srcErrs, failOn))
 }
 
 func containsEnv(envs []config.Environment, name string) bool {
@@ -261,17 +270,7 @@ func (a *app) diffCommand() *cobra.Command {
 			if len(keyIDs) > 1 {
 				notes = append(notes, "the snapshots' secrets were fingerprinted with different keys (set the same "+redactionKeyEnv+" wherever snapshots are taken): shared credentials cannot be detected.")
 			}
-			rep, res, err := audit.Judge(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, Now: a.now(), ExplainMatching: explain, Notes: notes})
-			if err != nil {
-				return err
-			}
-			if explain {
-				a.printMatching(res)
-			}
-			if err := a.emit(rep, &out, outs, failOn); err != nil {
-				return err
-			}
-			return a.settle(&out, verdict(rep, nil, failOn))
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, nil)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")

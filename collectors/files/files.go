@@ -117,22 +117,13 @@ func (c *Collector) Files() ([]string, error) {
 // (exit 3); malformed content is bad input (exit 2). Files read before a
 // failure are kept.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	paths, err := c.Files()
-	if err != nil {
-		return nil, err
-	}
-	var out []snapshot.Resource
-	for _, full := range paths {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		res, err := c.read(full)
+	return c.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
+		res, err := c.read(full, data)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		out = append(out, res)
-	}
-	return out, nil
+		return []snapshot.Resource{res}, nil
+	})
 }
 
 // ForEach reads the source's files in order and hands each file's path and
@@ -162,7 +153,7 @@ func (c *Collector) ForEach(ctx context.Context, parse func(path string, data []
 	return out, nil
 }
 
-func (c *Collector) read(full string) (snapshot.Resource, error) {
+func (c *Collector) read(full string, data []byte) (snapshot.Resource, error) {
 	rel := c.rel(full)
 	f := c.format
 	if f == "" {
@@ -170,10 +161,6 @@ func (c *Collector) read(full string) (snapshot.Resource, error) {
 		if f == "" {
 			return snapshot.Resource{}, c.src.Errorf("paths", "cannot tell the format of %s from its name; set format: yaml, json, toml, env or properties", rel)
 		}
-	}
-	data, err := ReadFile(full)
-	if err != nil {
-		return snapshot.Resource{}, err
 	}
 	keys, err := Parse(data, full, f)
 	if err != nil {

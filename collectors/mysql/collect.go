@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/envparity/envparity/collectors/internal/dbcommon"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -544,18 +545,7 @@ func (t *table) resource(c *Collector) snapshot.Resource {
 	if t.constraints == nil {
 		t.constraints = []string{}
 	}
-	cols := make(map[string]any, len(t.columns))
-	shape := make(map[string]any, len(t.columns))
-	for name, attrs := range t.columns {
-		cols[name] = attrs
-		sh := map[string]any{}
-		for k, v := range attrs {
-			if k != "null_fraction" {
-				sh[k] = v
-			}
-		}
-		shape[name] = sh
-	}
+	cols, shape := dbcommon.SplitColumns(t.columns)
 	data, _ := json.Marshal(map[string]any{"columns": shape, "indexes": indexes, "constraints": t.constraints, "engine": t.engine, "collation": t.collation})
 	sum := sha256.Sum256(data)
 	key := SchemaKey(t.schema, c.tokens) + "." + t.name

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/envparity/envparity/collectors/internal/dbcommon"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -459,18 +460,7 @@ func (t *table) resource(c *Collector) snapshot.Resource {
 	if t.constraints == nil {
 		t.constraints = []string{}
 	}
-	cols := make(map[string]any, len(t.columns))
-	shape := make(map[string]any, len(t.columns))
-	for name, attrs := range t.columns {
-		cols[name] = attrs
-		s := map[string]any{}
-		for k, v := range attrs {
-			if k != "null_fraction" {
-				s[k] = v
-			}
-		}
-		shape[name] = s
-	}
+	cols, shape := dbcommon.SplitColumns(t.columns)
 	kind := "table"
 	if t.kind == "p" {
 		kind = "partitioned_table"

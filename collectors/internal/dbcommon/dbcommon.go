@@ -51,3 +51,22 @@ func Excluded(globs []string, schema, table string) bool {
 	}
 	return false
 }
+
+// SplitColumns returns a table's columns as attributes, and their shape for
+// the table fingerprint: the same without null_fraction, which is data, not
+// schema.
+func SplitColumns(columns map[string]map[string]any) (cols, shape map[string]any) {
+	cols = make(map[string]any, len(columns))
+	shape = make(map[string]any, len(columns))
+	for name, attrs := range columns {
+		cols[name] = attrs
+		sh := make(map[string]any, len(attrs))
+		for k, v := range attrs {
+			if k != "null_fraction" {
+				sh[k] = v
+			}
+		}
+		shape[name] = sh
+	}
+	return cols, shape
+}
