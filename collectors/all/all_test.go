@@ -5,7 +5,8 @@ import "testing"
 // TestRegistry builds the registry: a duplicate kind would panic here first.
 func TestRegistry(t *testing.T) {
 	names := Registry().Names()
-	want := map[string]bool{"snapshot": true}
+	want := map[string]bool{"snapshot": true, "aws": true, "postgres": true, "mysql": true, "terraform": true,
+		"tfvars": true, "files": true, "kubernetes-manifests": true, "http": true, "exec": true}
 	for _, n := range names {
 		delete(want, n)
 	}
