@@ -32,7 +32,7 @@ func Rules(cfg *config.Config) ([]*rules.Rule, error) {
 	var overrides []rules.Override
 	for i, r := range cfg.Rules {
 		o := rules.Override{
-			ID: r.ID, Title: r.Title, Severity: r.Severity, Type: r.Type, Path: r.Path, Expect: r.Expect,
+			ID: r.ID, Title: r.Title, Severity: r.Severity, Tier: r.Tier, Type: r.Type, Path: r.Path, Expect: r.Expect,
 			When: r.When, Granularity: r.Granularity, Direction: r.Direction, Message: r.Message,
 			Why: r.Why, Remedy: r.Remedy, MaxRatio: r.MaxRatio, MaxDelta: r.MaxDelta, Disabled: r.Disabled,
 			Origin: fmt.Sprintf("%s:%d:%d", r.Pos.File, r.Pos.Line, r.Pos.Col),

@@ -84,6 +84,7 @@ type Rule struct {
 	ID          string   `yaml:"id"`
 	Title       *string  `yaml:"title"`
 	Severity    *string  `yaml:"severity"`
+	Tier        *string  `yaml:"tier"`
 	Type        *string  `yaml:"type"`
 	Path        *string  `yaml:"path"`
 	Expect      *string  `yaml:"expect"`
