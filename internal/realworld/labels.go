@@ -240,16 +240,29 @@ func (l Label) Match(f rules.Finding, ancestors bool) bool {
 	return false
 }
 
-// lastLiteral returns the last step of a label path without glob characters.
+// lastLiteral returns the longest run of literal characters in the last
+// label step that has one: `env.DATABASE_URL` gives "database_url",
+// `entries.PROJECT_REQUEST_*` gives "project_request_".
 func lastLiteral(p string) string {
 	segs := Segments(p)
 	for i := len(segs) - 1; i >= 0; i-- {
-		if !strings.ContainsAny(segs[i], "*?[") {
-			return segs[i]
+		if segs[i] == "**" {
+			continue
+		}
+		best := ""
+		for _, run := range globChars.Split(segs[i], -1) {
+			if len(run) > len(best) {
+				best = run
+			}
+		}
+		if best != "" {
+			return best
 		}
 	}
 	return ""
 }
+
+var globChars = regexp.MustCompile(`\*|\?|\[[^\]]*\]`)
 
 func names(f rules.Finding, word string) bool {
 	if word == "" {

@@ -106,3 +106,17 @@ func TestScorePair(t *testing.T) {
 		t.Errorf("gating %d, over budget %v, pass %v", len(s.Gating), s.OverBudget(), s.Pass())
 	}
 }
+
+func TestLastLiteral(t *testing.T) {
+	for in, want := range map[string]string{
+		"env.DATABASE_URL":           "database_url",
+		"entries.PROJECT_REQUEST_*":  "project_request_",
+		"containers[name=web].env.*": "env",
+		"alerts.**":                  "alerts",
+		"*":                          "",
+	} {
+		if got := lastLiteral(in); got != want {
+			t.Errorf("lastLiteral(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
