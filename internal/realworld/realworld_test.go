@@ -26,7 +26,7 @@ const minRecall = 0.90
 
 // minPairs and minKinds keep the corpus from shrinking unnoticed.
 const (
-	minPairs = 4
+	minPairs = 12
 	minKinds = 4
 )
 
