@@ -212,9 +212,10 @@ func Relate(labelPath, findingPath string) Relation {
 // path, a finding matches when its path is the label's path or a child of it
 // (a label `env.DATABASE_URL` is met by a finding at `env.DATABASE_URL.value`).
 // When ancestors is set (musts), a finding about a parent also matches
-// provided it names what the label is about: the last literal step of the
-// label path occurs in the finding's values or message (a finding at
-// `containers.web.env` listing DATABASE_URL meets a label
+// provided it singles out what the label is about: the parent has a value
+// in both environments and the last literal step of the label path occurs in
+// exactly one of them (a finding at `containers.web.env` listing
+// DATABASE_URL in prod only meets a label
 // `containers[name=web].env[name=DATABASE_URL]`). Nevers are judged without
 // ancestors, so a whole-list finding does not break a never about one of its
 // elements; it counts against the budget instead.
@@ -264,13 +265,26 @@ func lastLiteral(p string) string {
 
 var globChars = regexp.MustCompile(`\*|\?|\[[^\]]*\]`)
 
+// names reports whether a finding about a parent singles out the labelled
+// element: the parent has a value on both sides and the word occurs in
+// exactly one of them (a variable listed in prod's env and not in staging's).
+// A parent present on one side only, such as a container that did not pair,
+// names everything inside it and so singles out nothing.
 func names(f rules.Finding, word string) bool {
 	if word == "" {
 		return true
 	}
-	vals, _ := json.Marshal(f.Values)
-	hay := strings.ToLower(string(vals) + "\n" + f.Message)
-	return strings.Contains(hay, word)
+	if len(f.Values) < 2 {
+		return false
+	}
+	sides := 0
+	for _, v := range f.Values {
+		b, _ := json.Marshal(v)
+		if strings.Contains(strings.ToLower(string(b)), word) {
+			sides++
+		}
+	}
+	return sides == 1
 }
 
 // globAll compiles a glob in which * matches any run of characters and ?

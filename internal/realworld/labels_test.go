@@ -65,6 +65,11 @@ func TestLabelMatch(t *testing.T) {
 	if other.Match(envList, true) {
 		t.Error("a parent finding that does not name the variable meets the must")
 	}
+	unpaired := rules.Finding{Type: "kubernetes.apps.deployment", Key: "shop/web", Path: "containers.web",
+		Values: map[string]any{"prod": map[string]any{"env": []string{"DATABASE_URL"}}}}
+	if must.Match(unpaired, true) {
+		t.Error("a parent present on one side only meets a must about an element inside it")
+	}
 	if must.Match(envList, false) {
 		t.Error("a parent finding breaks a never about one element")
 	}
