@@ -94,6 +94,21 @@ func LoadLabels(file string) (*Labels, error) {
 	return &l, nil
 }
 
+// String names what the label selects, for reports.
+func (l Label) String() string {
+	var parts []string
+	if l.Type != "" {
+		parts = append(parts, "type "+l.Type)
+	}
+	if l.Key != "" {
+		parts = append(parts, "key "+l.Key)
+	}
+	if l.Path != "" {
+		parts = append(parts, l.Path)
+	}
+	return strings.Join(parts, " ")
+}
+
 func (l Label) check() error {
 	if strings.TrimSpace(l.Reason) == "" {
 		return fmt.Errorf("%s: reason is missing", l.Path)
@@ -115,8 +130,9 @@ func (l Label) check() error {
 // `containers.web.env` are the same path; quotes are dropped and their
 // content split on dots like any other text, so `keys."a.b"` and `keys.a.b`
 // are the same path. A leading `keys` or `variables` (the container
-// attribute of files and tfvars resources) is dropped: labels are written as
-// the file reads. Segments are lower-cased.
+// attribute of files and tfvars resources), after an optional
+// `secret_fingerprints` (where fingerprinted values are compared), is
+// dropped: labels are written as the file reads. Segments are lower-cased.
 func Segments(p string) []string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
@@ -146,6 +162,9 @@ func Segments(p string) []string {
 		if s != "" {
 			out = append(out, strings.ToLower(s))
 		}
+	}
+	if len(out) > 0 && out[0] == "secret_fingerprints" {
+		out = out[1:]
 	}
 	if len(out) > 0 && (out[0] == "keys" || out[0] == "variables") {
 		out = out[1:]

@@ -18,6 +18,7 @@ func TestSegments(t *testing.T) {
 		{"quoted key split like the file reads", `keys."spring.datasource.url"`, []string{"spring", "datasource", "url"}},
 		{"quoted identity", `env[name="DATABASE_URL"].value`, []string{"env", "database_url", "value"}},
 		{"tfvars container dropped", "variables.rds_multi_az", []string{"rds_multi_az"}},
+		{"fingerprint container dropped", "secret_fingerprints.keys.a.PASSWORD", []string{"a", "password"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
