@@ -26,7 +26,7 @@ func ReadInput(path string, maxBytes int64) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlocking, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("file %s does not exist: %w", path, fs.ErrNotExist)
+			return nil, notExistError(path)
 		}
 		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
 	}
@@ -69,6 +69,12 @@ func readAll(r io.Reader, b []byte) ([]byte, error) {
 		}
 	}
 }
+
+// notExistError names a missing file and matches fs.ErrNotExist.
+type notExistError string
+
+func (e notExistError) Error() string        { return "file " + string(e) + " does not exist" }
+func (e notExistError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // boundError is a file refused for its kind or size: a broken source, not
 // a problem at a position in a file.
