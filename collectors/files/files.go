@@ -53,18 +53,10 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.Path != "" {
 		patterns = append([]string{o.Path}, patterns...)
 	}
-	if len(patterns) == 0 {
-		return nil, src.Errorf("paths", "missing: list the config files (globs allowed)")
+	c, err := NewPaths(src, patterns, deps)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range patterns {
-		if strings.TrimSpace(p) == "" {
-			return nil, src.Errorf("paths", "entry %d is empty", i)
-		}
-		if _, err := filepath.Match(p, ""); err != nil {
-			return nil, src.Errorf("paths", "invalid glob %q: %v", p, err)
-		}
-	}
-	c := &Collector{src: src, patterns: patterns, tokens: deps.Tokens}
 	if o.Format != "" {
 		c.format = Format(strings.ToLower(o.Format))
 		known := false
@@ -76,6 +68,24 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 		}
 	}
 	return c, nil
+}
+
+// NewPaths is a collector of the given paths and globs (relative to the
+// config's directory), for the sources of other file formats that read
+// their own options (tfvars, manifests) and use ForEach.
+func NewPaths(src config.Source, patterns []string, deps collectors.Deps) (*Collector, error) {
+	if len(patterns) == 0 {
+		return nil, src.Errorf("paths", "missing: list the config files (globs allowed)")
+	}
+	for i, p := range patterns {
+		if strings.TrimSpace(p) == "" {
+			return nil, src.Errorf("paths", "entry %d is empty", i)
+		}
+		if _, err := filepath.Match(p, ""); err != nil {
+			return nil, src.Errorf("paths", "invalid glob %q: %v", p, err)
+		}
+	}
+	return &Collector{src: src, patterns: patterns, tokens: deps.Tokens}, nil
 }
 
 // Files expands the configured paths and globs into the files to read, in
