@@ -122,12 +122,14 @@ func dateOf(rfc3339 string) string {
 }
 
 // verdict turns the outcome into the exit code: a failed source wins (fail
-// closed; bad input in a source is exit 2), then drift at or above failOn.
+// closed; bad input in a source is exit 2, but a data file over a bound of
+// size, nesting or alias expansion is a broken source, exit 3), then drift
+// at or above failOn.
 func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.Severity) error {
 	if len(srcErrs) > 0 {
 		code := exitSource
 		for _, e := range srcErrs {
-			if isInputError(e.Err) {
+			if isInputError(e.Err) && !errors.Is(e.Err, snapshot.ErrLimit) {
 				code = exitUsage
 			}
 		}
