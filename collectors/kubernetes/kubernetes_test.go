@@ -53,6 +53,7 @@ func TestCollectFixtures(t *testing.T) {
 		"kubernetes.autoscaling.hpa shop/shop-api",
 		"kubernetes.core.configmap shop/shop-config",
 		"kubernetes.networking.ingress shop/shop",
+		"kubernetes.core.service shop/shop-api",
 	}
 	for _, k := range want {
 		if _, ok := prod[k]; !ok {
@@ -159,10 +160,14 @@ func TestParseSkipsOtherKindsAndReadsLists(t *testing.T) {
 	in := `
 ---
 ---
-apiVersion: v1
-kind: Secret
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
 metadata: {name: s}
-data: {password: aHVudGVyMg==}
+rules: []
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: knative-is-not-core}
 ---
 apiVersion: v1
 kind: List
