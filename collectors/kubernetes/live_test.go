@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -405,7 +404,7 @@ func TestLiveFaults(t *testing.T) {
 		alwaysThrottled.context("always-throttled", admin),
 		hung.context("hung", admin),
 	)
-	bindPartialRole(t, prod)
+	bindRole(t, prod, "envparity-reader-no-secrets", "partial", "secrets")
 
 	tests := []struct {
 		name, opts string
@@ -455,61 +454,30 @@ func TestLiveFaults(t *testing.T) {
 	}
 }
 
-// bindPartialRole binds the user "partial" to the documented ClusterRole
-// without secrets.
-func bindPartialRole(t testing.TB, s *kubetest.APIServer) {
+// bindOnce applies each role binding once per server.
+var bindOnce sync.Map // server URL + role name → *sync.Once
+
+// bindRole binds user to docs/kubernetes-clusterrole.yaml under roleName,
+// without the resources given, once per server.
+func bindRole(t testing.TB, s *kubetest.APIServer, roleName, user string, without ...string) {
 	t.Helper()
-	applyClusterRole(t, s)
-	role, err := os.ReadFile("../../docs/kubernetes-clusterrole.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	partial := strings.Replace(string(role), "name: envparity-reader", "name: envparity-reader-no-secrets", 1)
-	if !strings.Contains(partial, "      - secrets\n") {
-		t.Fatal("docs/kubernetes-clusterrole.yaml does not list secrets on a line of its own")
-	}
-	partial = strings.Replace(partial, "      - secrets\n", "", 1)
-	cl, err := s.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	_ = cl.Delete(ctx, "rbac.authorization.k8s.io/v1", "ClusterRole", "", "envparity-reader-no-secrets")
-	_ = cl.Delete(ctx, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "envparity-partial")
-	if err := cl.Apply(ctx, []byte(partial+"\n---\n"+binding("envparity-partial", "envparity-reader-no-secrets", "partial"))); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func binding(name, role, user string) string {
-	return fmt.Sprintf(`apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: %s}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %s}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: %s}]
-`, name, role, user)
-}
-
-var clusterRoleOnce sync.Map // server URL → error
-
-// applyClusterRole writes docs/kubernetes-clusterrole.yaml to a server and
-// binds the user "auditor" to it.
-func applyClusterRole(t testing.TB, s *kubetest.APIServer) {
-	t.Helper()
-	v, _ := clusterRoleOnce.LoadOrStore(s.URL, &sync.Once{})
+	v, _ := bindOnce.LoadOrStore(s.URL+" "+roleName, &sync.Once{})
 	var err error
 	v.(*sync.Once).Do(func() {
 		var role []byte
 		role, err = os.ReadFile("../../docs/kubernetes-clusterrole.yaml")
-		if err != nil {
-			return
+		for _, r := range without {
+			if err == nil {
+				role, err = kubetest.WithoutResource(role, r)
+			}
 		}
 		var cl *kubetest.Client
-		cl, err = s.Client()
-		if err != nil {
-			return
+		if err == nil {
+			cl, err = s.Client()
 		}
-		err = cl.Apply(context.Background(), []byte(string(role)+"\n---\n"+binding("envparity-auditor", "envparity-reader", "auditor")))
+		if err == nil {
+			err = cl.BindClusterRole(context.Background(), role, roleName, user)
+		}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -521,7 +489,7 @@ func applyClusterRole(t testing.TB, s *kubetest.APIServer) {
 // is refused every kind, each named.
 func TestClusterRoleIsEnough(t *testing.T) {
 	c := shopCluster(t)
-	applyClusterRole(t, c.Server("prod"))
+	bindRole(t, c.Server("prod"), "envparity-reader", "auditor")
 	kc := kubeconfig(t, c)
 	admin, err := collect(t, liveSource(t, "prod", "kubeconfig: "+kc+", context: prod-admin"))
 	if err != nil {

@@ -465,7 +465,7 @@ func defaultString(s, def string) string {
 // object fingerprint the same bytes. An empty value stays empty: equal
 // emptiness is not a shared secret.
 func (m *mapper) secretFacts(obj *object, file string, a map[string]any) error {
-	a["secret_type"] = defaultString(obj.Type, "Opaque")
+	a["type"] = defaultString(obj.Type, "Opaque")
 	values := map[string]string{}
 	for k, n := range obj.Data {
 		b, err := decodeBase64(&n, file)

@@ -147,3 +147,36 @@ func (c *Client) Delete(ctx context.Context, apiVersion, kind, namespace, name s
 
 // Dynamic returns the admin dynamic client.
 func (c *Client) Dynamic() dynamic.Interface { return c.dyn }
+
+// BindClusterRole applies a ClusterRole given as YAML (renamed to roleName)
+// and binds user to it with a ClusterRoleBinding of the same name. Applying
+// the same roleName twice is an error.
+func (c *Client) BindClusterRole(ctx context.Context, roleYAML []byte, roleName, user string) error {
+	var role map[string]any
+	if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(roleYAML), 4096).Decode(&role); err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: role}
+	u.SetName(roleName)
+	if err := c.Create(ctx, u); err != nil {
+		return err
+	}
+	b := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1",
+		"kind":       "ClusterRoleBinding",
+		"metadata":   map[string]any{"name": roleName},
+		"roleRef":    map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": roleName},
+		"subjects":   []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}},
+	}}
+	return c.Create(ctx, b)
+}
+
+// WithoutResource returns a ClusterRole's YAML without one resource: the
+// line "      - NAME" of a block list.
+func WithoutResource(roleYAML []byte, resource string) ([]byte, error) {
+	line := "      - " + resource + "\n"
+	if !bytes.Contains(roleYAML, []byte(line)) {
+		return nil, fmt.Errorf("the role does not list %s on a line of its own", resource)
+	}
+	return bytes.Replace(roleYAML, []byte(line), nil, 1), nil
+}
