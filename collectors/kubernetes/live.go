@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -14,8 +15,10 @@ import (
 	"gopkg.in/yaml.v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -234,7 +237,7 @@ func (l *Live) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes source %s: %w", l.src.Name, err)
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	disc, err := newDiscoverer(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes source %s: %w", l.src.Name, err)
 	}
@@ -248,15 +251,19 @@ func (l *Live) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		errs = append(errs, fmt.Errorf("%s: %w", what, describe(err)))
 	}
 	if l.version {
-		v, err := disc.ServerVersion()
+		v, err := disc.version(ctx)
 		if err != nil {
 			fail("get cluster version", err)
 		} else {
 			out = append(out, clusterResource(v.GitVersion, v.Platform))
 		}
 	}
-	served, derr := servedResources(disc)
-	if served == nil && derr != nil {
+	groups := map[string]bool{}
+	for _, kind := range l.kinds {
+		groups[kinds[kind].group] = true
+	}
+	served, derr := disc.resources(ctx, groups)
+	if derr != nil {
 		errs = append(errs, fmt.Errorf("discover the API: %w", describe(derr)))
 		return out, l.wrap(errs)
 	}
@@ -266,11 +273,10 @@ func (l *Live) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	var jobs []job
 	for _, kind := range l.kinds {
-		gvr, ok := served.find(kind)
+		gvr, ok := served.byKind[kind]
 		if !ok {
-			info := kinds[kind]
-			if derr != nil && served.failedGroup(info.group) {
-				fail("list "+kind, derr)
+			if gerr := served.failed[kinds[kind].group]; gerr != nil {
+				fail("list "+kind, gerr)
 			}
 			continue // not served by this cluster (Gateway API not installed): no such objects
 		}
@@ -496,46 +502,86 @@ func (c *liveRun) object(u *unstructured.Unstructured, pods *podIndex, now time.
 	return res, nil
 }
 
-// served is what discovery found: the preferred version of each kind.
-type served struct {
-	byKind map[string]schema.GroupVersionResource
-	failed map[string]bool
+// discoverer reads what the API server serves: its version, its API groups
+// and their preferred versions, and the resources of the groups the source
+// lists. It uses the source's REST client (rate limit, retries, timeouts)
+// and apimachinery's types only: client-go's discovery package would bring
+// every built-in API type into the binary.
+type discoverer struct {
+	rc *rest.RESTClient
 }
 
-func servedResources(d discovery.DiscoveryInterface) (*served, error) {
-	lists, err := d.ServerPreferredResources()
-	if lists == nil && err != nil {
+func newDiscoverer(cfg *rest.Config) (*discoverer, error) {
+	c := rest.CopyConfig(cfg)
+	c.GroupVersion = nil
+	c.APIPath = ""
+	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	rc, err := rest.UnversionedRESTClientFor(c)
+	if err != nil {
 		return nil, err
 	}
-	s := &served{byKind: map[string]schema.GroupVersionResource{}, failed: map[string]bool{}}
-	var gdf *discovery.ErrGroupDiscoveryFailed
-	if errors.As(err, &gdf) {
-		for gv := range gdf.Groups {
-			s.failed[gv.Group] = true
+	return &discoverer{rc: rc}, nil
+}
+
+func (d *discoverer) get(ctx context.Context, path string, v any) error {
+	raw, err := d.rc.Get().AbsPath(path).Do(ctx).Raw()
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return nil
+}
+
+func (d *discoverer) version(ctx context.Context) (*version.Info, error) {
+	var v version.Info
+	return &v, d.get(ctx, "/version", &v)
+}
+
+// served is what discovery found: the resource of each kind at its group's
+// preferred version, and the groups whose resources could not be read.
+type served struct {
+	byKind map[string]schema.GroupVersionResource
+	failed map[string]error
+}
+
+// resources discovers the kinds of the given API groups ("" is core, always
+// v1). Failing to read the group list fails discovery; failing to read one
+// group's resources fails that group's kinds only.
+func (d *discoverer) resources(ctx context.Context, groups map[string]bool) (*served, error) {
+	s := &served{byKind: map[string]schema.GroupVersionResource{}, failed: map[string]error{}}
+	versions := map[string]string{}
+	if groups[""] {
+		versions[""] = "v1"
+	}
+	var list metav1.APIGroupList
+	if err := d.get(ctx, "/apis", &list); err != nil {
+		return nil, err
+	}
+	for _, g := range list.Groups {
+		if groups[g.Name] {
+			versions[g.Name] = g.PreferredVersion.Version
 		}
 	}
-	for _, list := range lists {
-		gv, perr := schema.ParseGroupVersion(list.GroupVersion)
-		if perr != nil {
+	for group, v := range versions {
+		path := "/apis/" + group + "/" + v
+		if group == "" {
+			path = "/api/v1"
+		}
+		var rl metav1.APIResourceList
+		if err := d.get(ctx, path, &rl); err != nil {
+			s.failed[group] = err
 			continue
 		}
-		for _, r := range list.APIResources {
+		for _, r := range rl.APIResources {
 			if strings.Contains(r.Name, "/") {
 				continue // a subresource
 			}
-			info, ok := kinds[r.Kind]
-			if !ok || (gv.Group != info.group) {
-				continue
+			if info, ok := kinds[r.Kind]; ok && info.group == group {
+				s.byKind[r.Kind] = schema.GroupVersionResource{Group: group, Version: v, Resource: r.Name}
 			}
-			s.byKind[r.Kind] = gv.WithResource(r.Name)
 		}
 	}
-	return s, err
+	return s, nil
 }
-
-func (s *served) find(kind string) (schema.GroupVersionResource, bool) {
-	g, ok := s.byKind[kind]
-	return g, ok
-}
-
-func (s *served) failedGroup(group string) bool { return s.failed[group] }
