@@ -300,3 +300,36 @@ spec:
 		}
 	}
 }
+
+// TestAutoscaledWorkloads: the workload an HPA targets says so, in its own
+// namespace only, so that its replica count is not judged as a setting.
+func TestAutoscaledWorkloads(t *testing.T) {
+	in := `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: other-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api-hpa, namespace: shop-prod}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxReplicas: 5}
+`
+	res, err := Parse([]byte(in), "m.yaml", []string{"prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, r := range res {
+		got[r.Type+" "+r.Key] = r.Attrs["autoscaled_by"]
+	}
+	want := map[string]any{"kubernetes.apps.deployment shop/api": "shop/api-hpa", "kubernetes.apps.deployment other/api": nil, "kubernetes.autoscaling.hpa shop/api-hpa": nil}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("autoscaled_by (-want +got):\n%s", d)
+	}
+}

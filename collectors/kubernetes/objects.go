@@ -148,12 +148,34 @@ func (m *mapper) bind(obj *object) {
 }
 
 // finish completes facts that span objects once all are read: the roles
-// bound to each service account. A namespace's "default" service account
+// bound to each service account, and autoscaled_by (the autoscaler's key)
+// on the workloads a HorizontalPodAutoscaler targets. A namespace's "default" service account
 // bound to nothing is dropped: every namespace has one, manifests rarely
 // list it, and it carries no fact.
 func (m *mapper) finish(res []snapshot.Resource) []snapshot.Resource {
+	// Workloads an autoscaler scales: their replica count is the
+	// autoscaler's choice of the moment, not a setting.
+	autoscaled := map[string]string{} // workload type + key → autoscaler key
+	for _, r := range res {
+		if r.Type != kinds["HorizontalPodAutoscaler"].typ {
+			continue
+		}
+		kind, name, ok := strings.Cut(fmt.Sprint(r.Attrs["target"]), "/")
+		ns, _, hasNS := strings.Cut(r.Key, "/")
+		if !ok || !hasNS {
+			continue
+		}
+		for k, info := range kinds {
+			if strings.EqualFold(k, kind) {
+				autoscaled[info.typ+" "+ns+"/"+name] = r.Key
+			}
+		}
+	}
 	out := res[:0]
 	for _, r := range res {
+		if hpa, ok := autoscaled[r.Type+" "+r.Key]; ok {
+			r.Attrs["autoscaled_by"] = hpa
+		}
 		if r.Type == kinds["ServiceAccount"].typ {
 			roles := m.bound.roles[r.Name].list()
 			if len(roles) == 0 && (r.Name == "default" || strings.HasSuffix(r.Name, "/default")) {
