@@ -28,6 +28,7 @@ var Kind = collectors.Kind{
 	Name:    "kubernetes-manifests",
 	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
 	New:     New,
+	Options: options{},
 }
 
 // Types of the resources this source produces, by Kubernetes kind.
