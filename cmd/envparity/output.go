@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -168,14 +169,8 @@ func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.
 	if rep == nil {
 		return nil
 	}
-	if !rep.Complete {
-		var failed []string
-		for _, s := range rep.Sources {
-			if !s.OK {
-				failed = append(failed, fmt.Sprintf("%s/%s: %s", s.Environment, s.Name, s.Error))
-			}
-		}
-		return &exitError{code: exitSource, err: fmt.Errorf("incomplete: the snapshots record failed sources:\n  %s", strings.Join(failed, "\n  "))}
+	if reasons := incompleteReasons(rep); len(reasons) > 0 {
+		return &exitError{code: exitSource, err: fmt.Errorf("incomplete: not everything was compared, so this is no pass:\n  %s", strings.Join(reasons, "\n  "))}
 	}
 	if failOn == "" {
 		return nil
@@ -186,6 +181,32 @@ func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.
 		}
 	}
 	return nil
+}
+
+// incompleteReasons says why a report is not the whole truth: its failed
+// sources, else (marked incomplete for another reason) its notes. A report
+// is incomplete when it says so or when any of its sources failed,
+// whatever its "complete" field claims.
+func incompleteReasons(rep *rules.Report) []string {
+	var reasons []string
+	for _, s := range rep.Sources {
+		if !s.OK {
+			reasons = append(reasons, fmt.Sprintf("%s/%s: %s", s.Environment, s.Name, s.Error))
+		}
+	}
+	switch {
+	case rep.Complete && len(reasons) == 0:
+		return nil
+	case len(reasons) == 0:
+		// Marked incomplete without a failed source: the notes say why.
+		reasons = append(reasons, rep.Notes...)
+		if len(reasons) == 0 {
+			reasons = append(reasons, "the report is marked incomplete")
+		}
+	case slices.Contains(rep.Notes, reports.NoteCompleteContradicted):
+		reasons = append(reasons, reports.NoteCompleteContradicted)
+	}
+	return reasons
 }
 
 func isInputError(err error) bool {

@@ -50,9 +50,9 @@ type options struct {
 
 // Collector reads manifest files.
 type Collector struct {
-	src    config.Source
-	fc     *files.Collector
-	tokens []string
+	src config.Source
+	fc  *files.Collector
+	m   *mapper
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -70,13 +70,13 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens}, nil
+	return &Collector{src: src, fc: fc.(*files.Collector), m: newMapper(deps.Tokens, deps.Redactor)}, nil
 }
 
 // Collect reads every file and document.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
-		res, err := Parse(data, full, c.tokens)
+		res, err := c.m.parse(data, full)
 		if err != nil {
 			return res, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
 		}
@@ -86,8 +86,39 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 
 // Parse reads the objects of a multi-document manifest file. Kinds without
 // parity facts (Service, Secret, RBAC…) are skipped; a document that is not a
-// Kubernetes object is an *snapshot.InputError with its position.
+// Kubernetes object is an *snapshot.InputError with its position. Secret
+// command-line arguments are fingerprinted with a key drawn for this call.
 func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, error) {
+	return newMapper(tokens, nil).parse(data, file)
+}
+
+// mapper turns Kubernetes objects into resources. It is the one mapping from
+// an object to its facts, shared by manifest files and the live API server,
+// so that both state the same facts in the same names.
+type mapper struct {
+	tokens []string
+	red    *snapshot.Redactor
+}
+
+// newMapper returns a mapper for an environment's tokens; a nil redactor is
+// replaced by one keyed for this run.
+func newMapper(tokens []string, red *snapshot.Redactor) *mapper {
+	if red == nil {
+		red = snapshot.NewRedactor(nil)
+	}
+	return &mapper{tokens: tokens, red: red}
+}
+
+// strip removes the environment's tokens from a name; a name that is nothing
+// but tokens becomes the placeholder.
+func (m *mapper) strip(s string) string {
+	if t := snapshot.StripWords(s, m.tokens, "-_."); t != "" {
+		return t
+	}
+	return files.EnvPlaceholder
+}
+
+func (m *mapper) parse(data []byte, file string) ([]snapshot.Resource, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []snapshot.Resource
 	for doc := 1; ; doc++ {
@@ -98,7 +129,7 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 			}
 			return out, yamlErr(file, 0, err, data)
 		}
-		res, err := parseNode(&n, file, tokens)
+		res, err := m.node(&n, file)
 		if err != nil {
 			return out, err
 		}
@@ -106,7 +137,7 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 	}
 }
 
-func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource, error) {
+func (m *mapper) node(n *yaml.Node, file string) ([]snapshot.Resource, error) {
 	root := n
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
@@ -130,7 +161,7 @@ func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource,
 	if strings.HasSuffix(obj.Kind, "List") && len(obj.Items) > 0 {
 		var out []snapshot.Resource
 		for i := range obj.Items {
-			res, err := parseNode(&obj.Items[i], file, tokens)
+			res, err := m.node(&obj.Items[i], file)
 			if err != nil {
 				return out, err
 			}
@@ -145,24 +176,20 @@ func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource,
 	if obj.Metadata.Name == "" {
 		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "metadata.name", Msg: "missing"}
 	}
-	strip := func(s string) string {
-		if t := snapshot.StripWords(s, tokens, "-_."); t != "" {
-			return t
-		}
-		return files.EnvPlaceholder
-	}
+	strip := m.strip
 	name, key := obj.Metadata.Name, strip(obj.Metadata.Name)
 	if ns := obj.Metadata.Namespace; ns != "" {
 		name, key = ns+"/"+name, strip(ns)+"/"+key
 	}
-	attrs, err := facts(&obj, file, strip)
+	attrs, err := m.facts(&obj, file)
 	if err != nil {
 		return nil, err
 	}
 	return []snapshot.Resource{{Type: typ, Name: name, ID: obj.Kind + "/" + name, Key: key, Attrs: attrs}}, nil
 }
 
-func facts(obj *object, file string, strip func(string) string) (map[string]any, error) {
+func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
+	strip, red := m.strip, m.red
 	a := map[string]any{"api_version": obj.APIVersion}
 	decodeSpec := func(v any) error {
 		if obj.Spec.Kind == 0 {
@@ -202,9 +229,9 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 		if pod.ServiceAccountName != "" {
 			a["service_account"] = strip(pod.ServiceAccountName)
 		}
-		a["containers"] = containerMap(pod.Containers, strip)
+		a["containers"] = containerMap(pod.Containers, strip, red)
 		if len(pod.InitContainers) > 0 {
-			a["init_containers"] = containerMap(pod.InitContainers, strip)
+			a["init_containers"] = containerMap(pod.InitContainers, strip, red)
 		}
 	case "HorizontalPodAutoscaler":
 		var s hpaSpec
@@ -275,10 +302,10 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 	return a, nil
 }
 
-func containerMap(cs []container, strip func(string) string) map[string]any {
+func containerMap(cs []container, strip func(string) string, red *snapshot.Redactor) map[string]any {
 	m := map[string]any{}
 	for _, c := range cs {
-		m[c.Name] = containerFacts(c, strip)
+		m[c.Name] = containerFacts(c, strip, red)
 	}
 	return m
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/snapshot"
 )
 
 // The subset of the Kubernetes schema this source reads. Unknown fields are
@@ -64,8 +66,10 @@ type podSpec struct {
 }
 
 type container struct {
-	Name      string `yaml:"name"`
-	Image     string `yaml:"image"`
+	Name      string   `yaml:"name"`
+	Image     string   `yaml:"image"`
+	Command   []string `yaml:"command"`
+	Args      []string `yaml:"args"`
 	Resources struct {
 		Requests map[string]any `yaml:"requests"`
 		Limits   map[string]any `yaml:"limits"`
@@ -134,11 +138,13 @@ type ingressSpec struct {
 }
 
 // containerFacts states a container's facts: image split into repository,
-// tag and digest, requests and limits in millicores and bytes, env var
-// names, probe kinds, ports.
-func containerFacts(c container, strip func(string) string) map[string]any {
+// tag and digest, command and args as written (in order, empty when the
+// image's own entrypoint runs), requests and limits in millicores and
+// bytes, env var names, probe kinds, ports.
+func containerFacts(c container, strip func(string) string, red *snapshot.Redactor) map[string]any {
 	repo, tag, digest := SplitImage(c.Image)
-	f := map[string]any{"image": c.Image, "image_repository": repo, "image_tag": tag}
+	f := map[string]any{"image": c.Image, "image_repository": repo, "image_tag": tag,
+		"command": redactArgs(c.Command, red), "args": redactArgs(c.Args, red)}
 	if digest != "" {
 		f["image_digest"] = digest
 	}
@@ -266,4 +272,64 @@ func ParseQuantity(s string, milli bool) (int64, bool) {
 		return 0, false
 	}
 	return int64(v + 0.5), true
+}
+
+// envReference matches a value that only refers to a variable ($(DB_PASSWORD),
+// ${DB_PASSWORD}, $DB_PASSWORD): a reference to a secret is not a secret.
+var envReference = regexp.MustCompile(`^\$(?:\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
+
+// secretFlag reports whether a command-line word is a flag naming a secret
+// (--db-password, -token, --api-key).
+func secretFlag(word string) bool {
+	name := strings.TrimLeft(word, "-")
+	return len(name) < len(word) && name != "" && snapshot.IsSecretKey(name)
+}
+
+// redactArgs returns a container's command or args with the values of
+// secret flags fingerprinted: "--password=x" as a whole, the word after
+// "--password", and the same inside a shell script held in one argument.
+// The runner redacts by key and value shape; it cannot know that the word
+// after a flag is its value. Never nil: no args is a fact, not an unknown.
+func redactArgs(args []string, red *snapshot.Redactor) []string {
+	out := make([]string, len(args))
+	afterFlag := false
+	for i, a := range args {
+		switch {
+		case afterFlag && !strings.HasPrefix(a, "-") && !envReference.MatchString(a):
+			out[i] = red.Fingerprint(a)
+		case strings.ContainsAny(a, " \t\n"):
+			out[i] = redactScript(a, red)
+		default:
+			out[i] = a
+			if name, value, ok := strings.Cut(a, "="); ok && secretFlag(name) && value != "" && !envReference.MatchString(value) {
+				out[i] = red.Fingerprint(a)
+			}
+		}
+		afterFlag = !strings.Contains(a, "=") && secretFlag(a)
+	}
+	return out
+}
+
+// redactScript fingerprints the values of secret flags inside a shell
+// command line held in one argument (sh -c "mongod --password x"), keeping
+// the rest readable: that is where replica-set flags are read from.
+func redactScript(script string, red *snapshot.Redactor) string {
+	words := strings.Fields(script)
+	changed := false
+	for i, w := range words {
+		if name, value, ok := strings.Cut(w, "="); ok && secretFlag(name) && value != "" && !envReference.MatchString(strings.Trim(value, `"'`)) {
+			words[i] = name + "=" + red.Fingerprint(value)
+			changed = true
+			continue
+		}
+		if i > 0 && !strings.Contains(words[i-1], "=") && secretFlag(words[i-1]) && !strings.HasPrefix(w, "-") && !envReference.MatchString(strings.Trim(w, `"'`)) && !snapshot.IsFingerprint(w) {
+			words[i] = red.Fingerprint(w)
+			changed = true
+		}
+	}
+	if !changed {
+		return script
+	}
+	// The whitespace of a script carries no meaning here; the words do.
+	return strings.Join(words, " ")
 }
