@@ -114,6 +114,6 @@ could not be delivered.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
+	root.AddCommand(a.initCommand(), a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
 	return root
 }
