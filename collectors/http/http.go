@@ -40,6 +40,7 @@ var Kind = collectors.Kind{
 	Name:    "http",
 	Summary: "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {

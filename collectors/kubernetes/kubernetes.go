@@ -31,6 +31,7 @@ var Kind = collectors.Kind{
 	Name:    "kubernetes-manifests",
 	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, Services, ConfigMaps, Secrets (fingerprints), routes, policies",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {

@@ -32,6 +32,7 @@ var Kind = collectors.Kind{
 	Name:    "mysql",
 	Summary: "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
 	New:     New,
+	Options: options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.

@@ -29,6 +29,7 @@ var Kind = collectors.Kind{
 	Name:    "postgres",
 	Summary: "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
 	New:     New,
+	Options: options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.

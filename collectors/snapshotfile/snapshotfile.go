@@ -20,6 +20,7 @@ var Kind = collectors.Kind{
 	Name:    "snapshot",
 	Summary: "resources from a snapshot file written by `envparity snapshot`",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {
