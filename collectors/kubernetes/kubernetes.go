@@ -20,6 +20,7 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/internal/yamlbound"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -118,6 +119,12 @@ func (m *mapper) strip(s string) string {
 }
 
 func (m *mapper) parse(data []byte, file string) ([]snapshot.Resource, error) {
+	// Bounded like every YAML input (internal/yamlbound): positioned UTF-8
+	// errors, nesting, alias expansion, number length.
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []snapshot.Resource
 	for doc := 1; ; doc++ {
@@ -126,7 +133,13 @@ func (m *mapper) parse(data []byte, file string) ([]snapshot.Resource, error) {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
+			if derr := yamlbound.DepthError(data, file, err); derr != nil {
+				return out, derr
+			}
 			return out, yamlErr(file, 0, err, data)
+		}
+		if err := yamlbound.Check([]*yaml.Node{&n}, file); err != nil {
+			return out, err
 		}
 		res, err := m.node(&n, file)
 		if err != nil {
