@@ -40,6 +40,8 @@ type Config struct {
 	Rules []Rule
 	// Waivers accept known drift for a time.
 	Waivers []Waiver
+	// Isolation configures the isolation rules.
+	Isolation Isolation
 }
 
 // Environment is one environment and the sources that describe it.
@@ -116,12 +118,13 @@ type Waiver struct {
 }
 
 type rawConfig struct {
-	Version      *int      `yaml:"version"`
-	Reference    string    `yaml:"reference"`
-	Environments yaml.Node `yaml:"environments"`
-	Match        Match     `yaml:"match"`
-	Rules        []Rule    `yaml:"rules"`
-	Waivers      []Waiver  `yaml:"waivers"`
+	Version      *int         `yaml:"version"`
+	Reference    string       `yaml:"reference"`
+	Environments yaml.Node    `yaml:"environments"`
+	Match        Match        `yaml:"match"`
+	Rules        []Rule       `yaml:"rules"`
+	Waivers      []Waiver     `yaml:"waivers"`
+	Isolation    rawIsolation `yaml:"isolation"`
 }
 
 type rawEnvironment struct {
@@ -211,6 +214,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	d.validateListKeys(&cfg.Match)
 	d.validateRules(cfg.Rules)
 	d.validateWaivers(cfg)
+	cfg.Isolation = d.isolation(raw.Isolation)
 	if len(d.errs) > 0 {
 		// The partial config goes back too, so that callers can add the
 		// problems only they can see (source options, rule conditions) and
