@@ -193,6 +193,10 @@ type JudgeOptions struct {
 	ExplainMatching bool
 	// Notes are added to the report (redaction caveats and the like).
 	Notes []string
+	// Unchecked are reasons the audit could not check everything although
+	// every source was collected (fingerprints made with different keys):
+	// the report is marked incomplete and says why.
+	Unchecked []string
 }
 
 // ListKeys converts the config's list identity overrides for the diff,
@@ -244,7 +248,10 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 		Environments: res.Environments,
 		Complete:     true,
 		Findings:     ev.Findings,
-		Notes:        append([]string(nil), o.Notes...),
+		Notes:        append(append([]string(nil), o.Unchecked...), o.Notes...),
+	}
+	if len(o.Unchecked) > 0 {
+		rep.Complete = false
 	}
 	for _, env := range res.Environments {
 		for _, s := range snaps[env].Sources {
