@@ -101,7 +101,8 @@ func compileCEL(expr string) (cel.Program, error) {
 	if t := ast.OutputType(); t != cel.BoolType && t != cel.DynType {
 		return nil, fmt.Errorf("condition must be true or false, not %s", t)
 	}
-	prg, err := celEnv.Program(ast)
+	// OptOptimize compiles constant regular expressions (leaf.matches(...)) once.
+	prg, err := celEnv.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fmt.Errorf("invalid condition: %w", err)
 	}

@@ -142,7 +142,7 @@ const hashAlphabet = "bcdfghjklmnpqrstvwxz2456789"
 // gives "configmap/app-config"): they carry no identity, and differ between
 // environments for the same resource.
 func StripGeneratedSuffixes(s string) string {
-	if len(s) < 11 || strings.IndexByte(s, '-') < 0 {
+	if len(s) < 6 || strings.IndexByte(s, '-') < 0 || !hasHashRun(s) {
 		return s
 	}
 	var b strings.Builder
@@ -176,4 +176,23 @@ func hasDigit(s string) bool {
 
 func isNameChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// hasHashRun reports, without allocating, whether s holds a "-hash" that
+// StripGeneratedSuffixes would remove.
+func hasHashRun(s string) bool {
+	for j := 0; j < len(s); j++ {
+		if s[j] != '-' {
+			continue
+		}
+		end := j + 1
+		for end < len(s) && strings.IndexByte(hashAlphabet, s[end]) >= 0 {
+			end++
+		}
+		n := end - j - 1
+		if (n == 10 || n == 9 || n == 5) && hasDigit(s[j+1:end]) && (end == len(s) || !isNameChar(s[end])) {
+			return true
+		}
+	}
+	return false
 }
