@@ -40,6 +40,8 @@ type Config struct {
 	Rules []Rule
 	// Waivers accept known drift for a time.
 	Waivers []Waiver
+	// Isolation configures the isolation rules.
+	Isolation Isolation
 }
 
 // Environment is one environment and the sources that describe it.
@@ -73,7 +75,10 @@ type Match struct {
 	Tags []string `yaml:"tags"`
 	// Aliases map, per resource type, a resource name to its key.
 	Aliases map[string]map[string]string `yaml:"aliases"`
-	Pos     Pos
+	// ListKeys name the identity field of the lists at the paths a glob
+	// matches ({"keys.apps": app_name}), overriding detection.
+	ListKeys map[string]string `yaml:"list_keys"`
+	Pos      Pos
 }
 
 // Rule is a custom rule or an override of a built-in rule, as written in the
@@ -113,12 +118,13 @@ type Waiver struct {
 }
 
 type rawConfig struct {
-	Version      *int      `yaml:"version"`
-	Reference    string    `yaml:"reference"`
-	Environments yaml.Node `yaml:"environments"`
-	Match        Match     `yaml:"match"`
-	Rules        []Rule    `yaml:"rules"`
-	Waivers      []Waiver  `yaml:"waivers"`
+	Version      *int         `yaml:"version"`
+	Reference    string       `yaml:"reference"`
+	Environments yaml.Node    `yaml:"environments"`
+	Match        Match        `yaml:"match"`
+	Rules        []Rule       `yaml:"rules"`
+	Waivers      []Waiver     `yaml:"waivers"`
+	Isolation    rawIsolation `yaml:"isolation"`
 }
 
 type rawEnvironment struct {
@@ -205,8 +211,10 @@ func Parse(data []byte, file string) (*Config, error) {
 	} else if cfg.Environment(raw.Reference) == nil && len(cfg.Environments) > 0 {
 		d.fail(valueNode(root, "reference"), "reference", "%q is not one of the environments (%s)", raw.Reference, strings.Join(cfg.EnvironmentNames(), ", "))
 	}
+	d.validateListKeys(&cfg.Match)
 	d.validateRules(cfg.Rules)
 	d.validateWaivers(cfg)
+	cfg.Isolation = d.isolation(raw.Isolation)
 	if len(d.errs) > 0 {
 		// The partial config goes back too, so that callers can add the
 		// problems only they can see (source options, rule conditions) and
@@ -469,6 +477,18 @@ func (d *strictDecoder) validateRules(rules []Rule) {
 		}
 		if r.MaxDelta != nil && *r.MaxDelta < 0 {
 			at("max_delta", "must not be negative, got %v", *r.MaxDelta)
+		}
+	}
+}
+
+func (d *strictDecoder) validateListKeys(m *Match) {
+	for _, pattern := range snapshot.SortedKeys(m.ListKeys) {
+		field := "match.list_keys." + pattern
+		if _, err := snapshot.CompilePathPattern(pattern); err != nil || pattern == "" {
+			d.errs = append(d.errs, m.Pos.Errorf(field, "not a path glob: %v", err))
+		}
+		if strings.TrimSpace(m.ListKeys[pattern]) == "" {
+			d.errs = append(d.errs, m.Pos.Errorf(field, "missing: name the field that identifies the list's elements"))
 		}
 	}
 }

@@ -165,6 +165,21 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+func TestListKeys(t *testing.T) {
+	base := "version: 1\nreference: prod\nenvironments:\n  prod:\n    sources: [{name: a, kind: snapshot, path: p.json}]\nmatch:\n"
+	cfg, err := Parse([]byte(base+"  list_keys: {\"keys.apps\": app_name, \"**.routes\": host}\n"), "envparity.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Match.ListKeys["keys.apps"] != "app_name" || cfg.Match.ListKeys["**.routes"] != "host" {
+		t.Errorf("list_keys = %v", cfg.Match.ListKeys)
+	}
+	_, err = Parse([]byte(base+"  list_keys: {\"apps[\": name, routes: \"\"}\n"), "envparity.yaml")
+	if err == nil || !strings.Contains(err.Error(), "match.list_keys.apps[: not a path glob") || !strings.Contains(err.Error(), "match.list_keys.routes: missing") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // TestParseInputHandling: the config is read like any hostile input
 // (issue 10): bytes that are not UTF-8 at their line and column, alias
 // bombs and deep nesting refused where they start, one clear problem for a

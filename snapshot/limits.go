@@ -80,7 +80,7 @@ func CheckJSON(data []byte, file string, maxDepth int) error {
 		names  int // index into names where this object's names start
 	}
 	var stack []frame
-	var names []span
+	var names []jsonString
 	var dups dupTable
 	expectName := false
 	errAt := func(off int, limit bool, msg string) error {
@@ -101,7 +101,7 @@ func CheckJSON(data []byte, file string, maxDepth int) error {
 				return nil
 			}
 			if expectName {
-				names = append(names, span{start: i, end: end, escaped: escaped})
+				names = append(names, jsonString{start: i, end: end, escaped: escaped})
 				expectName = false
 			}
 			i = end
@@ -148,8 +148,8 @@ func CheckJSON(data []byte, file string, maxDepth int) error {
 	return nil
 }
 
-// span is a quoted JSON string in the data, quotes included.
-type span struct {
+// jsonString is a quoted JSON string in the data, quotes included.
+type jsonString struct {
 	start, end int
 	escaped    bool
 }
@@ -182,7 +182,7 @@ type dupTable struct {
 
 // find returns the offset of the first name that repeats an earlier one,
 // or -1. Names compare after unescaping ("a" and "\u0061" are one key).
-func (t *dupTable) find(data []byte, names []span) int {
+func (t *dupTable) find(data []byte, names []jsonString) int {
 	switch len(names) {
 	case 0, 1:
 		return -1

@@ -24,6 +24,7 @@ var Kind = collectors.Kind{
 	Name:    "files",
 	Summary: "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {

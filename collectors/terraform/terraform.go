@@ -34,6 +34,7 @@ var Kind = collectors.Kind{
 	Name:    "terraform",
 	Summary: "Terraform state (v4) from a file or s3://bucket/key: managed resources keyed by address",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {

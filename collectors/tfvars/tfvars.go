@@ -30,6 +30,7 @@ var Kind = collectors.Kind{
 	Name:    "tfvars",
 	Summary: "Terraform variable values (.tfvars, .tfvars.json), every variable a key",
 	New:     New,
+	Options: options{},
 }
 
 type options struct {
