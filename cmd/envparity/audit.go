@@ -12,11 +12,12 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/diff"
+	"github.com/envparity/envparity/internal/redactionkey"
 	"github.com/envparity/envparity/rules"
 	"github.com/envparity/envparity/snapshot"
 )
 
-const redactionKeyEnv = "ENVPARITY_REDACTION_KEY"
+const redactionKeyEnv = redactionkey.Env
 
 func (a *app) loadConfig(path string) (*config.Config, error) {
 	cfg, err := audit.Load(path, a.registry)
@@ -26,8 +27,9 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// redactor fingerprints with the key taken at start-up, or a per-run key.
 func (a *app) redactor() *snapshot.Redactor {
-	return snapshot.NewRedactor([]byte(a.getenv(redactionKeyEnv)))
+	return snapshot.NewRedactor(a.redactionKey)
 }
 
 func (a *app) progressFor(quiet bool) collectors.Progress {
@@ -280,12 +282,12 @@ func (a *app) diffCommand() *cobra.Command {
 	return c
 }
 
-// readSnapshots decodes snapshot files concurrently: decoding dominates an
-// offline diff of large environments. Files that envparity did not write
-// (no redaction key ID: other tools, exec scripts) are redacted as the
-// collectors' runner does, so a secret in clear never reaches a report and
-// a shared or live one is still judged; envparity's own were redacted when
-// they were collected.
+// readSnapshots decodes snapshot files concurrently (decoding dominates an
+// offline diff of large environments) and redacts every one as the
+// collectors' runner does: a file's redaction_key_id is a claim anyone can
+// copy, not proof that its values were redacted, so a secret in clear never
+// reaches a report whoever wrote the file, and a shared or live one is still
+// judged. Redaction leaves fingerprints as they are.
 func readSnapshots(files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot, error) {
 	out := make([]*snapshot.Snapshot, len(files))
 	errs := make([]error, len(files))
@@ -295,10 +297,8 @@ func readSnapshots(files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot
 		go func() {
 			defer wg.Done()
 			s, err := snapshot.ReadFile(f)
-			if err == nil && s.RedactionKeyID == "" {
-				for j := range s.Resources {
-					red.RedactResource(&s.Resources[j])
-				}
+			if err == nil {
+				red.RedactSnapshot(s)
 			}
 			out[i], errs[i] = s, err
 		}()
