@@ -27,8 +27,9 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// redactor fingerprints with the key taken at start-up, or a per-run key.
 func (a *app) redactor() *snapshot.Redactor {
-	return snapshot.NewRedactor([]byte(a.getenv(redactionKeyEnv)))
+	return snapshot.NewRedactor(a.redactionKey)
 }
 
 func (a *app) progressFor(quiet bool) collectors.Progress {
@@ -283,12 +284,12 @@ func (a *app) diffCommand() *cobra.Command {
 	return c
 }
 
-// readSnapshots decodes snapshot files concurrently: decoding dominates an
-// offline diff of large environments. Files that envparity did not write
-// (no redaction key ID: other tools, exec scripts) are redacted as the
-// collectors' runner does, so a secret in clear never reaches a report and
-// a shared or live one is still judged; envparity's own were redacted when
-// they were collected.
+// readSnapshots decodes snapshot files concurrently (decoding dominates an
+// offline diff of large environments) and redacts every one as the
+// collectors' runner does: a file's redaction_key_id is a claim anyone can
+// copy, not proof that its values were redacted, so a secret in clear never
+// reaches a report whoever wrote the file, and a shared or live one is still
+// judged. Redaction leaves fingerprints as they are.
 //
 // unrecorded[i] says that file i records no key yet holds fingerprints:
 // their key is unknown.
@@ -302,11 +303,11 @@ func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.R
 		go func() {
 			defer wg.Done()
 			s, err := a.readSnapshot(ctx, f)
-			if err == nil && s.RedactionKeyID == "" {
-				unrecorded[i] = snapshot.HasFingerprints(s.Resources)
-				for j := range s.Resources {
-					red.RedactResource(&s.Resources[j])
+			if err == nil {
+				if s.RedactionKeyID == "" {
+					unrecorded[i] = snapshot.HasFingerprints(s.Resources)
 				}
+				red.RedactSnapshot(s)
 			}
 			out[i], errs[i] = s, err
 		}()
