@@ -37,9 +37,10 @@ const MaxBody = 10 << 20
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "http",
-	Summary: "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
-	New:     New,
+	Name:       "http",
+	Summary:    "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
+	New:        New,
+	Restricted: &collectors.Restriction{URLs: []string{"url"}, Paths: []string{"ca_file"}, Refused: []string{"request_headers_env"}, Safe: []string{"method", "json", "headers", "timeout", "expect_status"}},
 }
 
 type options struct {

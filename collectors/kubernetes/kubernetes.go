@@ -25,9 +25,10 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "kubernetes-manifests",
-	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
-	New:     New,
+	Name:       "kubernetes-manifests",
+	Summary:    "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}},
 }
 
 // Types of the resources this source produces, by Kubernetes kind.
