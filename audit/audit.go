@@ -223,12 +223,34 @@ type JudgeOptions struct {
 	Unchecked []string
 }
 
+// ListKeys converts the config's list identity overrides for the diff,
+// most specific pattern first. The config has validated the patterns.
+func ListKeys(cfg *config.Config) []diff.ListKey {
+	var out []diff.ListKey
+	for _, pattern := range snapshot.SortedKeys(cfg.Match.ListKeys) {
+		pp, err := snapshot.CompilePathPattern(pattern)
+		if err != nil {
+			continue
+		}
+		out = append(out, diff.ListKey{Pattern: pp, Field: cfg.Match.ListKeys[pattern]})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pattern, out[j].Pattern
+		if a.Exact != b.Exact {
+			return a.Exact
+		}
+		return a.Literal > b.Literal
+	})
+	return out
+}
+
 // Judge compares the snapshots and judges the differences.
 func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, *diff.Result, error) {
 	mo := diff.MatchOptions{Tokens: map[string][]string{}}
 	if o.Config != nil {
 		mo.Tags = o.Config.Match.Tags
 		mo.Aliases = o.Config.Match.Aliases
+		mo.ListKeys = ListKeys(o.Config)
 		for _, e := range o.Config.Environments {
 			mo.Tokens[e.Name] = e.Tokens
 		}

@@ -231,8 +231,11 @@ func confine(root, dir, p string) string {
 		if err != nil {
 			return "is not a valid glob"
 		}
+		targets = m
 		// The directory part of the pattern too, even when nothing matches.
-		targets = append(m, filepath.Dir(full))
+		if resolved, err := resolveExisting(filepath.Dir(full)); err == nil && !within(root, resolved) {
+			return fmt.Sprintf("resolves through a symlink to %s, outside the config's directory: restricted mode reads only inside it", resolved)
+		}
 	}
 	for _, t := range targets {
 		resolved, err := resolveExisting(t)
@@ -242,8 +245,48 @@ func confine(root, dir, p string) string {
 		if !within(root, resolved) {
 			return fmt.Sprintf("resolves through a symlink to %s, outside the config's directory: restricted mode reads only inside it", resolved)
 		}
+		// A directory (a Terraform module) is read file by file: none of
+		// its entries may lead out either.
+		if fi, err := os.Stat(resolved); err == nil && fi.IsDir() {
+			if msg := confineDir(root, resolved); msg != "" {
+				return msg
+			}
+		}
 	}
 	return ""
+}
+
+// maxDirEntries bounds the walk of a directory named by a path option.
+const maxDirEntries = 10000
+
+// confineDir checks that no symlink below dir leads outside root.
+func confineDir(root, dir string) string {
+	n := 0
+	var msg string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n++; n > maxDirEntries {
+			return fmt.Errorf("more than %d entries", maxDirEntries)
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		resolved, err := resolveExisting(p)
+		if err != nil {
+			return err
+		}
+		if !within(root, resolved) {
+			msg = fmt.Sprintf("holds %s, a symlink to %s, outside the config's directory: restricted mode reads only inside it", p, resolved)
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if msg == "" && err != nil {
+		msg = fmt.Sprintf("cannot be checked: %v", err)
+	}
+	return msg
 }
 
 // resolveExisting resolves symlinks in path, or in its nearest existing

@@ -37,6 +37,16 @@ func TestConfine(t *testing.T) {
 	link(filepath.Join(outside, "later.env"), "dangling") // points outside, not there yet
 	link("conf/a.env", "inside.env")                      // a link that stays inside
 	link(filepath.Join(dir, "loop"), "loop")              // a loop
+	if err := os.MkdirAll(filepath.Join(dir, "module", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(dir, "module", "main.tf"))
+	link(filepath.Join(outside, "secret.env"), filepath.Join("module", "sub", "vars.tf")) // a module file elsewhere
+	link(filepath.Join(outside, "secret.env"), filepath.Join("module", "notes.txt"))      // not a .tf file
+	if err := os.MkdirAll(filepath.Join(dir, "cleanmod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link("../conf/a.env", filepath.Join("cleanmod", "a.tf")) // a link that stays inside
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +70,10 @@ func TestConfine(t *testing.T) {
 		{"out/missing/deeper.env", "symlink"},
 		{"dangling", "symlink"},
 		{"loop", "cannot be resolved"},
+		{"module", "module/notes.txt, a symlink to"},
+		{"cleanmod", ""},
+		{"module/*.tf", ""}, // the glob's directory holds a link out, but the glob does not match it
+		{".", "symlink"}, // the whole tree holds links that lead out
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			got := confine(root, dir, tt.path)

@@ -38,6 +38,12 @@ func ReadReport(path string) (*rules.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
+	return DecodeReport(data, path)
+}
+
+// DecodeReport parses a JSON report read from path (a file name or URL,
+// for messages).
+func DecodeReport(data []byte, path string) (*rules.Report, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var r rules.Report

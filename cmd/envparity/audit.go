@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -190,11 +191,15 @@ func (a *app) snapshotCommand() *cobra.Command {
 		Use:   "snapshot --env NAME",
 		Short: "Collect one environment and write its snapshot file",
 		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
+  envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if env == "" {
 				return usageError("--env: name the environment to snapshot")
+			}
+			if err := checkDestination("-o", output); err != nil {
+				return err
 			}
 			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
@@ -212,19 +217,20 @@ func (a *app) snapshotCommand() *cobra.Command {
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
 			snap := snaps[env]
 			snap.RedactionKeyID = red.KeyID()
-			w := a.stdout
-			var f *os.File
-			if output != "" && output != "-" {
-				if f, err = os.Create(output); err != nil {
-					return usageError("-o: %v", err)
+			if output == "" || output == "-" {
+				if err := snapshot.Encode(a.stdout, snap); err != nil {
+					return err
 				}
-				w = f
-			}
-			if err := snapshot.Encode(w, snap); err != nil {
-				return err
-			}
-			if f != nil {
-				if err := f.Close(); err != nil {
+			} else {
+				var buf bytes.Buffer
+				if err := snapshot.Encode(&buf, snap); err != nil {
+					return err
+				}
+				if err := a.writeOutput(c.Context(), "snapshot", output, buf.Bytes()); err != nil {
+					if len(srcErrs) > 0 {
+						fmt.Fprintln(a.stderr, "envparity:", err)
+						return verdict(nil, srcErrs, "") // an incomplete snapshot exits 3 first
+					}
 					return err
 				}
 			}
@@ -233,7 +239,7 @@ func (a *app) snapshotCommand() *cobra.Command {
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
 	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
 	trust.register(c)
 	return c
@@ -251,7 +257,8 @@ func (a *app) diffCommand() *cobra.Command {
 		Long: `Compare snapshot files written by "envparity snapshot". The reference is
 --reference, else the config's reference, else the last file.`,
 		Example: `  envparity diff staging.json prod.json
-  envparity diff staging.json prod.json -c envparity.yaml --format json`,
+  envparity diff staging.json prod.json -c envparity.yaml --format json
+  envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(c *cobra.Command, files []string) error {
 			outs, failOn, err := out.plan()
@@ -266,7 +273,7 @@ func (a *app) diffCommand() *cobra.Command {
 				out.configFile = cfgPath
 			}
 			red := a.redactor()
-			loaded, unrecorded, err := readSnapshots(files, red)
+			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
 			if err != nil {
 				return err
 			}
@@ -335,7 +342,7 @@ func (a *app) diffCommand() *cobra.Command {
 //
 // unrecorded[i] says that file i records no key yet holds fingerprints:
 // their key is unknown.
-func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
+func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
 	out = make([]*snapshot.Snapshot, len(files))
 	unrecorded = make([]bool, len(files))
 	errs := make([]error, len(files))
@@ -344,7 +351,7 @@ func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snap
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := snapshot.ReadFile(f)
+			s, err := a.readSnapshot(ctx, f)
 			if err == nil && s.RedactionKeyID == "" {
 				unrecorded[i] = snapshot.HasFingerprints(s.Resources)
 				for j := range s.Resources {
@@ -357,7 +364,7 @@ func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snap
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, &exitError{code: exitUsage, err: err}
+			return nil, nil, err
 		}
 	}
 	return out, unrecorded, nil

@@ -26,6 +26,7 @@ var Kind = collectors.Kind{
 	Name:    "exec",
 	Summary: "a command (no shell, with a timeout) that prints resources as snapshot JSON",
 	New:     New,
+	Options: options{},
 }
 
 // RedactionKeyEnv is the variable holding the redaction key; it is not

@@ -41,6 +41,7 @@ var Kind = collectors.Kind{
 	Summary:    "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
 	New:        New,
 	Restricted: &collectors.Restriction{URLs: []string{"url"}, Paths: []string{"ca_file"}, Refused: []string{"request_headers_env"}, Safe: []string{"method", "json", "headers", "timeout", "expect_status"}},
+	Options:    options{},
 }
 
 type options struct {

@@ -21,6 +21,7 @@ var Kind = collectors.Kind{
 	Summary:    "resources from a snapshot file written by `envparity snapshot`",
 	New:        New,
 	Restricted: &collectors.Restriction{Paths: []string{"path"}},
+	Options:    options{},
 }
 
 type options struct {
