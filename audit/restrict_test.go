@@ -73,7 +73,7 @@ func TestConfine(t *testing.T) {
 		{"module", "module/notes.txt, a symlink to"},
 		{"cleanmod", ""},
 		{"module/*.tf", ""}, // the glob's directory holds a link out, but the glob does not match it
-		{".", "symlink"}, // the whole tree holds links that lead out
+		{".", "symlink"},    // the whole tree holds links that lead out
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			got := confine(root, dir, tt.path)
