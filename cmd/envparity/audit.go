@@ -56,11 +56,16 @@ func (t *trustFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&t.trustedConfig, "trusted-config", "", "the trusted config (from the protected branch) whose http hosts, AWS profiles and roles, DSN variables and remote state a restricted config may use; implies --restricted")
 }
 
+// on reports whether restricted mode is in force: a flag, or
+// ENVPARITY_RESTRICTED set to anything but empty, 0, false or no.
+func (t *trustFlags) on(a *app) bool {
+	env := strings.ToLower(strings.TrimSpace(a.getenv(restrictedEnv)))
+	return t.restricted || t.trustedConfig != "" || (env != "" && env != "0" && env != "false" && env != "no")
+}
+
 // restrictions returns the restrictions in force, or nil when the config is trusted.
 func (t *trustFlags) restrictions(a *app) (*audit.Restrictions, error) {
-	env := strings.ToLower(strings.TrimSpace(a.getenv(restrictedEnv)))
-	on := t.restricted || t.trustedConfig != "" || (env != "" && env != "0" && env != "false" && env != "no")
-	if !on {
+	if !t.on(a) {
 		return nil, nil
 	}
 	if t.trustedConfig == "" {

@@ -124,6 +124,9 @@ func (a *app) validateCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "%s is valid: %d environment(s), %d source(s), %d rule override(s), %d waiver(s); reference %s.\n",
 				cfg.File, len(cfg.Environments), sources, len(cfg.Rules), len(cfg.Waivers), cfg.Reference)
+			if trust.on(a) {
+				fmt.Fprintln(a.stdout, "Restricted mode: every source keeps to what a config that is not trusted may do.")
+			}
 			return nil
 		},
 	}
