@@ -10,6 +10,7 @@ import (
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/internal/sshtest"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -24,7 +25,7 @@ func TestParseOSRelease(t *testing.T) {
 }
 
 func TestParsePackages(t *testing.T) {
-	m, pkgs, err := parsePackages([]byte("dpkg\n" + prodPackages))
+	m, pkgs, err := parsePackages([]byte("dpkg\n" + sshtest.ProdPackages))
 	if err != nil || m != "dpkg" {
 		t.Fatal(m, err)
 	}
@@ -125,7 +126,7 @@ func TestParseSystemd(t *testing.T) {
 
 func TestParseCron(t *testing.T) {
 	b := "B"
-	out := "@@B file /etc/crontab\n" + systemCrontab + "\n@@B end 0\n" +
+	out := "@@B file /etc/crontab\n" + sshtest.SystemCrontab + "\n@@B end 0\n" +
 		"@@B file /etc/cron.d/report\n" + "MAILTO=ops@example.com\nPATH = /usr/bin\n30  2 * * *   deploy   /srv/prod/app/bin/report --env=production # nightly\n@Midnight root /usr/local/bin/rotate\n@reboot root\nbad line\n" + "\n@@B end 0\n" +
 		"@@B file /etc/cron.d/report.dpkg-old\n0 0 * * * root /old\n\n@@B end 0\n" +
 		"@@B script daily /etc/cron.daily/logrotate\n@@B script daily /etc/cron.daily/README.txt\n"

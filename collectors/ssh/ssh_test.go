@@ -121,7 +121,7 @@ func dump(v any) string {
 func TestCollectFacts(t *testing.T) {
 	l := newLab(t)
 	// The host is read-only: a collector that needed to write would fail here.
-	h := l.host(sshtest.Options{Files: prodFiles, Processes: []string{"resque-scheduler"}, Listen: []int{8080}, ReadOnly: true})
+	h := l.host(sshtest.Options{Files: sshtest.ProdFiles, Processes: []string{"resque-scheduler"}, Listen: []int{8080}, ReadOnly: true})
 	start := time.Now()
 	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+h.Addr+"]\nuser: root\ncrontab_users: [root]\n"+
 		"singletons: [resque-scheduler, clockwork]\nfiles: [/srv/app/*.yml, /srv/nginx/nginx.conf, /srv/none/*.conf]\n")
@@ -223,8 +223,8 @@ func (l *lab) writeFile(name, content string) string {
 // is not known at all, before anything runs on it: fail closed.
 func TestHostKeyChecked(t *testing.T) {
 	l := newLab(t)
-	h := l.host(sshtest.Options{Files: prodFiles})
-	impostor := l.host(sshtest.Options{Files: prodFiles})
+	h := l.host(sshtest.Options{Files: sshtest.ProdFiles})
+	impostor := l.host(sshtest.Options{Files: sshtest.ProdFiles})
 	// known_hosts holds the impostor's key under the real host's address:
 	// to the client, the real host's key has changed.
 	l.known = []string{strings.Replace(impostor.KnownHostsLine(), impostor.Addr[strings.LastIndex(impostor.Addr, ":"):], h.Addr[strings.LastIndex(h.Addr, ":"):], 1)}
@@ -248,7 +248,7 @@ func TestHostKeyChecked(t *testing.T) {
 // the singleton counts, which need every host, are not stated.
 func TestFailedHostsAreNamedOthersKept(t *testing.T) {
 	l := newLab(t)
-	web := l.host(sshtest.Options{Files: prodFiles, Processes: []string{"resque-scheduler"}})
+	web := l.host(sshtest.Options{Files: sshtest.ProdFiles, Processes: []string{"resque-scheduler"}})
 	hang := l.host(sshtest.Options{HangAuth: true})
 	dead, err := sshtest.Dead()
 	if err != nil {
@@ -282,7 +282,7 @@ func TestFailedHostsAreNamedOthersKept(t *testing.T) {
 // any host; a dead jump host fails the source.
 func TestJumpHost(t *testing.T) {
 	l := newLab(t)
-	target := l.host(sshtest.Options{Files: prodFiles})
+	target := l.host(sshtest.Options{Files: sshtest.ProdFiles})
 	jump := l.host(sshtest.Options{Jump: true})
 	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+target.Addr+"]\nuser: root\njump: root@"+jump.Addr+"\n")
 	if err != nil {
@@ -303,13 +303,13 @@ func TestJumpHost(t *testing.T) {
 // disagreements naming the hosts; the group states their union.
 func TestGroupDisagreement(t *testing.T) {
 	l := newLab(t)
-	blue := l.host(sshtest.Options{Files: prodFiles})
+	blue := l.host(sshtest.Options{Files: sshtest.ProdFiles})
 	greenFiles := map[string]string{}
-	for k, v := range prodFiles {
+	for k, v := range sshtest.ProdFiles {
 		greenFiles[k] = v
 	}
 	delete(greenFiles, "/etc/cron.d/report")
-	greenFiles["/var/lib/dpkg/status"] = strings.Replace(prodPackages, "nginx-core\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: Debian Developers <debian-devel@lists.debian.org>\nArchitecture: amd64\nVersion: 1.22.1-9",
+	greenFiles["/var/lib/dpkg/status"] = strings.Replace(sshtest.ProdPackages, "nginx-core\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: Debian Developers <debian-devel@lists.debian.org>\nArchitecture: amd64\nVersion: 1.22.1-9",
 		"nginx-core\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: Debian Developers <debian-devel@lists.debian.org>\nArchitecture: amd64\nVersion: 1.18.0-6.1", 1)
 	green := l.host(sshtest.Options{Files: greenFiles})
 	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+blue.Addr+", "+green.Addr+"]\nuser: root\n")
