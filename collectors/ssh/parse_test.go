@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -522,4 +523,29 @@ func errorsAs(err error, ies *snapshot.InputErrors, ie **snapshot.InputError) bo
 		return true
 	}
 	return false
+}
+
+// TestDocListsCommands keeps docs/sources/ssh.md's list of the commands
+// this source runs in step with the code, verbatim.
+func TestDocListsCommands(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/sources/ssh.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)#### ([a-z-]+)\n\n(?:Arguments: [^\n]*\n\n)?```sh\n(.*?)\n```").FindAllStringSubmatch(string(doc), -1)
+	documented := map[string]string{}
+	for _, b := range blocks {
+		documented[b[1]] = b[2]
+	}
+	for _, c := range Commands {
+		if got, ok := documented[c.Name]; !ok {
+			t.Errorf("command %s is not documented", c.Name)
+		} else if got != c.Script {
+			t.Errorf("command %s: the doc says\n%s\nthe code runs\n%s", c.Name, got, c.Script)
+		}
+		delete(documented, c.Name)
+	}
+	for name := range documented {
+		t.Errorf("the doc lists %s, which the code does not run", name)
+	}
 }
