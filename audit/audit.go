@@ -193,6 +193,31 @@ type JudgeOptions struct {
 	ExplainMatching bool
 	// Notes are added to the report (redaction caveats and the like).
 	Notes []string
+	// Unchecked are reasons the audit could not check everything although
+	// every source was collected (fingerprints made with different keys):
+	// the report is marked incomplete and says why.
+	Unchecked []string
+}
+
+// ListKeys converts the config's list identity overrides for the diff,
+// most specific pattern first. The config has validated the patterns.
+func ListKeys(cfg *config.Config) []diff.ListKey {
+	var out []diff.ListKey
+	for _, pattern := range snapshot.SortedKeys(cfg.Match.ListKeys) {
+		pp, err := snapshot.CompilePathPattern(pattern)
+		if err != nil {
+			continue
+		}
+		out = append(out, diff.ListKey{Pattern: pp, Field: cfg.Match.ListKeys[pattern]})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pattern, out[j].Pattern
+		if a.Exact != b.Exact {
+			return a.Exact
+		}
+		return a.Literal > b.Literal
+	})
+	return out
 }
 
 // Judge compares the snapshots and judges the differences.
@@ -201,6 +226,7 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 	if o.Config != nil {
 		mo.Tags = o.Config.Match.Tags
 		mo.Aliases = o.Config.Match.Aliases
+		mo.ListKeys = ListKeys(o.Config)
 		for _, e := range o.Config.Environments {
 			mo.Tokens[e.Name] = e.Tokens
 		}
@@ -222,7 +248,10 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 		Environments: res.Environments,
 		Complete:     true,
 		Findings:     ev.Findings,
-		Notes:        append([]string(nil), o.Notes...),
+		Notes:        append(append([]string(nil), o.Unchecked...), o.Notes...),
+	}
+	if len(o.Unchecked) > 0 {
+		rep.Complete = false
 	}
 	for _, env := range res.Environments {
 		for _, s := range snaps[env].Sources {

@@ -55,6 +55,9 @@ type Kind struct {
 	// positions, see config.Source.Decode) and returns its collector. It must
 	// not contact anything: validate runs it offline.
 	New func(src config.Source, deps Deps) (Collector, error)
+	// Options is a value of the struct New decodes the source's keys into
+	// (src.Decode); the config's JSON Schema is generated from it.
+	Options any
 }
 
 // Registry is the set of source kinds a build knows.

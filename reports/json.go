@@ -38,6 +38,12 @@ func ReadReport(path string) (*rules.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
+	return DecodeReport(data, path)
+}
+
+// DecodeReport parses a JSON report read from path (a file name or URL,
+// for messages).
+func DecodeReport(data []byte, path string) (*rules.Report, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var r rules.Report
@@ -56,5 +62,15 @@ func ReadReport(path string) (*rules.Report, error) {
 	if r.Schema != rules.ReportSchema {
 		return nil, &snapshot.InputError{File: path, Field: "schema", Msg: fmt.Sprintf("unsupported report schema %d (this envparity reads %d)", r.Schema, rules.ReportSchema)}
 	}
+	// A report is only as complete as its sources: trust the worse of the
+	// two, so a hand-edited or buggy "complete": true never reads as a pass.
+	if r.Complete && len(failedSources(&r)) > 0 {
+		r.Complete = false
+		r.Notes = append(r.Notes, NoteCompleteContradicted)
+	}
 	return &r, nil
 }
+
+// NoteCompleteContradicted is the note ReadReport adds to a report that
+// said it was complete while its sources record a failure.
+const NoteCompleteContradicted = "the report says complete: true, but its sources record a failure: it is treated as incomplete."

@@ -122,6 +122,12 @@ func failedSources(r *rules.Report) []rules.SourceReport {
 	return out
 }
 
+// incomplete reports whether the audit did not compare everything: it
+// says so, or one of its sources failed (whatever "complete" claims).
+func incomplete(r *rules.Report) bool {
+	return !r.Complete || len(failedSources(r)) > 0
+}
+
 // countsLine is "2 errors, 1 warning, 3 info, 1 waived".
 func countsLine(s rules.Summary) string {
 	return fmt.Sprintf("%s, %s, %d info, %d waived",

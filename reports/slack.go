@@ -99,17 +99,38 @@ func BuildSlackMessages(r *rules.Report, opts Options) []SlackMessage {
 	if history {
 		headline = changesLine(r) + " — " + headline
 	}
+	text := title + ": " + headline
+	header := title
+	failed := failedSources(r)
+	if incomplete(r) {
+		// Notification previews show the fallback text and the header
+		// only: an incomplete audit says so before any count.
+		why := "not everything could be checked"
+		if len(failed) > 0 {
+			why = plural(len(failed), "source", "sources") + " could not be collected"
+		}
+		text = "INCOMPLETE audit: " + why + ". " + text
+		header = ":warning: INCOMPLETE: " + title
+	}
 
 	head := []SlackBlock{
-		{Type: "header", Text: &SlackText{Type: "plain_text", Text: truncate(title, SlackMaxHeaderChars), Emoji: true}},
+		{Type: "header", Text: &SlackText{Type: "plain_text", Text: truncate(header, SlackMaxHeaderChars), Emoji: true}},
 		section(slackSummary(r, opts, history)),
 	}
-	if failed := failedSources(r); len(failed) > 0 {
+	switch {
+	case len(failed) > 0:
 		var b strings.Builder
 		fmt.Fprintf(&b, ":warning: *Incomplete audit:* %s could not be collected; their resources were not compared.",
 			plural(len(failed), "source", "sources"))
 		for _, src := range failed {
 			fmt.Fprintf(&b, "\n• `%s/%s` (%s): %s", slackCode(src.Environment), slackCode(src.Name), slackEscape(src.Kind), slackEscape(oneLine(src.Error)))
+		}
+		head = append(head, section(b.String()))
+	case incomplete(r):
+		var b strings.Builder
+		b.WriteString(":warning: *Incomplete audit:* not everything could be checked.")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "\n• %s", slackEscape(oneLine(n)))
 		}
 		head = append(head, section(b.String()))
 	}
@@ -181,7 +202,7 @@ func BuildSlackMessages(r *rules.Report, opts Options) []SlackMessage {
 		}
 		blocks = append(blocks, rest[:n]...)
 		rest = rest[n:]
-		msgs = append(msgs, SlackMessage{Text: title + ": " + headline, Blocks: blocks})
+		msgs = append(msgs, SlackMessage{Text: text, Blocks: blocks})
 		if len(rest) == 0 {
 			break
 		}
@@ -222,7 +243,7 @@ func slackSummary(r *rules.Report, opts Options, history bool) string {
 		}
 		b.WriteString("\n")
 	}
-	if s == (rules.Summary{}) && !r.Complete {
+	if s == (rules.Summary{}) && incomplete(r) {
 		b.WriteString(":warning: No drift found in what could be compared, but the audit is incomplete.")
 	} else if s == (rules.Summary{}) {
 		b.WriteString(":white_check_mark: No drift found.")

@@ -365,3 +365,59 @@ func TestPostSlackTransportFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackIncompleteFirst: a notification preview shows the fallback text
+// (and the header) only; for an incomplete audit both must say so first,
+// never "0 errors, 0 warnings" alone.
+func TestSlackIncompleteFirst(t *testing.T) {
+	failed := newReport(nil)
+	failed.Complete = false
+	failed.Sources = append(failed.Sources, rules.SourceReport{Environment: "staging", Name: "aws", Kind: "aws", OK: false, Error: "AccessDenied"})
+	twoFailed := newReport(nil)
+	twoFailed.Complete = false
+	twoFailed.Sources = append(twoFailed.Sources, rules.SourceReport{Environment: "staging", Name: "aws", Kind: "aws", Error: "x"}, rules.SourceReport{Environment: "prod", Name: "db", Kind: "postgres", Error: "y"})
+	// Marked incomplete with no failed source (fingerprints that could not
+	// be compared): the notes say why.
+	unchecked := newReport(nil)
+	unchecked.Complete = false
+	unchecked.Notes = []string{"cannot check for shared secrets: the fingerprints were made with different redaction keys"}
+	// "complete": true next to a failed source is incomplete all the same.
+	lying := newReport(nil)
+	lying.Sources = append(lying.Sources, rules.SourceReport{Environment: "staging", Name: "aws", Kind: "aws", OK: false, Error: "AccessDenied"})
+	withFindings := auditReport()
+	withFindings.Complete = false
+	withFindings.Sources = append(withFindings.Sources, rules.SourceReport{Environment: "staging", Name: "aws", Kind: "aws", OK: false, Error: "AccessDenied"})
+	for _, tt := range []struct {
+		name     string
+		r        *rules.Report
+		wantText string
+		inBlocks string
+	}{
+		{"one failed source", failed, "INCOMPLETE audit: 1 source could not be collected", "staging/aws"},
+		{"two failed sources", twoFailed, "INCOMPLETE audit: 2 sources could not be collected", "prod/db"},
+		{"incomplete for another reason", unchecked, "INCOMPLETE audit: not everything could be checked", "different redaction keys"},
+		{"complete: true with a failed source", lying, "INCOMPLETE audit: 1 source could not be collected", "staging/aws"},
+		{"findings and a failed source", withFindings, "INCOMPLETE audit: 1 source could not be collected", "staging/aws"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := BuildSlackMessages(tt.r, Options{})
+			checkSlackLimits(t, msgs)
+			for i, m := range msgs {
+				if !strings.HasPrefix(m.Text, tt.wantText) {
+					t.Errorf("message %d text %q does not start with %q", i, m.Text, tt.wantText)
+				}
+			}
+			head := msgs[0].Blocks[0]
+			if head.Type != "header" || !strings.HasPrefix(head.Text.Text, ":warning: INCOMPLETE") {
+				t.Errorf("header %+v does not say incomplete first", head.Text)
+			}
+			if all := slackTexts(msgs); !strings.Contains(all, tt.inBlocks) || strings.Contains(all, "No drift found.") {
+				t.Errorf("blocks lack %q or say no drift:\n%s", tt.inBlocks, all)
+			}
+		})
+	}
+	// A complete audit keeps its plain text.
+	if m := BuildSlackMessages(newReport(nil), Options{}); strings.Contains(m[0].Text, "INCOMPLETE") || strings.Contains(m[0].Blocks[0].Text.Text, "INCOMPLETE") {
+		t.Errorf("a complete audit reads incomplete: %q", m[0].Text)
+	}
+}

@@ -12,6 +12,8 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/snapshot"
 )
 
 // The expectations a rule can state (DESIGN.md § Rules).
@@ -54,8 +56,9 @@ type Rule struct {
 	// User is true for rules defined or overridden in the config.
 	User bool `yaml:"-" json:"-"`
 
-	typeGlob, pathGlob glob
-	prg                cel.Program
+	typeGlob glob
+	pathGlob snapshot.PathPattern
+	prg      cel.Program
 }
 
 // Override is a rule as the user wrote it in the config: nil fields were not
@@ -89,7 +92,7 @@ func (r *Rule) compile() error {
 	if r.typeGlob, err = compileGlob(r.Type); err != nil {
 		return fmt.Errorf("type: %w", err)
 	}
-	if r.pathGlob, err = compileGlob(r.Path); err != nil {
+	if r.pathGlob, err = snapshot.CompilePathPattern(r.Path); err != nil {
 		return fmt.Errorf("path: %w", err)
 	}
 	switch r.Expect {

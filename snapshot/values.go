@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Attribute values are JSON-native after Normalize: nil, bool, string,
@@ -147,11 +147,12 @@ func Equal(a, b any) bool {
 			if xn == yn {
 				return true
 			}
-			// Integers compare exactly; anything else as floats.
-			xi, okx := new(big.Int).SetString(string(xn), 10)
-			yi, oky := new(big.Int).SetString(string(yn), 10)
+			// Integers compare exactly, digit by digit (no big arithmetic,
+			// which is quadratic in the length); anything else as floats.
+			xneg, xd, okx := canonicalInteger(string(xn))
+			yneg, yd, oky := canonicalInteger(string(yn))
 			if okx && oky {
-				return xi.Cmp(yi) == 0
+				return xneg == yneg && xd == yd
 			}
 		}
 	}
@@ -161,6 +162,27 @@ func Equal(a, b any) bool {
 		return xf == yf
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// canonicalInteger splits a decimal integer into its sign and its digits
+// without leading zeros ("-0" is "0"); ok is false for anything else.
+func canonicalInteger(s string) (negative bool, digits string, ok bool) {
+	if strings.HasPrefix(s, "-") {
+		negative, s = true, s[1:]
+	}
+	if s == "" {
+		return false, "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false, "", false
+		}
+	}
+	s = strings.TrimLeft(s, "0")
+	if s == "" {
+		return false, "0", true
+	}
+	return negative, s, true
 }
 
 // KindOf names the JSON kind of a value, for messages.

@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -16,7 +17,7 @@ import (
 	"github.com/envparity/envparity/snapshot"
 )
 
-const redactionKeyEnv = "ENVPARITY_REDACTION_KEY"
+const redactionKeyEnv = audit.RedactionKeyEnv
 
 func (a *app) loadConfig(path string) (*config.Config, error) {
 	cfg, err := audit.Load(path, a.registry)
@@ -78,15 +79,17 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var notes []string
-			if mixedKeys(snaps, red.KeyID()) {
-				msg := "secrets were fingerprinted with different keys (snapshot files taken elsewhere, or live sources of this run): shared credentials cannot be detected between them; set the same " + redactionKeyEnv + " wherever snapshots are taken."
-				if red.Ephemeral {
-					msg = redactionKeyEnv + " is not set, so this run's " + msg
-				}
-				notes = append(notes, msg)
+			// Live sources fingerprint with this run's key; snapshot files
+			// and exec snapshots with the key they record.
+			var uses []audit.KeyUse
+			for _, env := range snapshot.SortedKeys(snaps) {
+				uses = append(uses, audit.FingerprintKeys(snaps[env], "", red.KeyID())...)
 			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, srcErrs)
+			var unchecked []string
+			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
+				unchecked = append(unchecked, err.Error())
+			}
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, srcErrs)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
@@ -111,7 +114,7 @@ func (a *app) judgeAndReport(snaps map[string]*snapshot.Snapshot, o audit.JudgeO
 	if err := a.emit(rep, out, outs, failOn); err != nil {
 		return err
 	}
-	return a.settle(out, verdict(rep, srcErrs, failOn))
+	return a.settle(out, verdict(rep, srcErrs, failOn, o.Unchecked...))
 }
 
 func containsEnv(envs []config.Environment, name string) bool {
@@ -121,24 +124,6 @@ func containsEnv(envs []config.Environment, name string) bool {
 		}
 	}
 	return false
-}
-
-// mixedKeys reports whether the audited facts were fingerprinted with more
-// than one key: live sources use this run's key, snapshot files the key
-// they recorded (files from before key IDs were recorded are not counted).
-func mixedKeys(snaps map[string]*snapshot.Snapshot, runKeyID string) bool {
-	ids := map[string]bool{}
-	for _, s := range snaps {
-		for _, st := range s.Sources {
-			switch {
-			case st.RedactionKeyID != "":
-				ids[st.RedactionKeyID] = true
-			case st.Kind != "snapshot":
-				ids[runKeyID] = true
-			}
-		}
-	}
-	return len(ids) > 1
 }
 
 func (a *app) printMatching(res *diff.Result) {
@@ -157,11 +142,15 @@ func (a *app) snapshotCommand() *cobra.Command {
 		Use:   "snapshot --env NAME",
 		Short: "Collect one environment and write its snapshot file",
 		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
+  envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if env == "" {
 				return usageError("--env: name the environment to snapshot")
+			}
+			if err := checkDestination("-o", output); err != nil {
+				return err
 			}
 			cfg, err := a.loadConfig(cfgPath)
 			if err != nil {
@@ -179,19 +168,20 @@ func (a *app) snapshotCommand() *cobra.Command {
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
 			snap := snaps[env]
 			snap.RedactionKeyID = red.KeyID()
-			w := a.stdout
-			var f *os.File
-			if output != "" && output != "-" {
-				if f, err = os.Create(output); err != nil {
-					return usageError("-o: %v", err)
+			if output == "" || output == "-" {
+				if err := snapshot.Encode(a.stdout, snap); err != nil {
+					return err
 				}
-				w = f
-			}
-			if err := snapshot.Encode(w, snap); err != nil {
-				return err
-			}
-			if f != nil {
-				if err := f.Close(); err != nil {
+			} else {
+				var buf bytes.Buffer
+				if err := snapshot.Encode(&buf, snap); err != nil {
+					return err
+				}
+				if err := a.writeOutput(c.Context(), "snapshot", output, buf.Bytes()); err != nil {
+					if len(srcErrs) > 0 {
+						fmt.Fprintln(a.stderr, "envparity:", err)
+						return verdict(nil, srcErrs, "") // an incomplete snapshot exits 3 first
+					}
 					return err
 				}
 			}
@@ -200,7 +190,7 @@ func (a *app) snapshotCommand() *cobra.Command {
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
 	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
 	return c
 }
@@ -217,7 +207,8 @@ func (a *app) diffCommand() *cobra.Command {
 		Long: `Compare snapshot files written by "envparity snapshot". The reference is
 --reference, else the config's reference, else the last file.`,
 		Example: `  envparity diff staging.json prod.json
-  envparity diff staging.json prod.json -c envparity.yaml --format json`,
+  envparity diff staging.json prod.json -c envparity.yaml --format json
+  envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(c *cobra.Command, files []string) error {
 			outs, failOn, err := out.plan()
@@ -231,13 +222,14 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				out.configFile = cfgPath
 			}
-			loaded, err := readSnapshots(files, a.redactor())
+			red := a.redactor()
+			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
 			if err != nil {
 				return err
 			}
 			snaps := map[string]*snapshot.Snapshot{}
 			var last string
-			keyIDs := map[string]bool{}
+			var uses []audit.KeyUse
 			for i, s := range loaded {
 				f := files[i]
 				if s.Environment == "" {
@@ -248,7 +240,18 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				snaps[s.Environment] = s
 				last = s.Environment
-				keyIDs[s.RedactionKeyID] = true
+				// A file's fingerprints were made with the key it records;
+				// a file that records none is fingerprinted now, with this
+				// run's key, unless it holds fingerprints already.
+				def := s.RedactionKeyID
+				switch {
+				case def != "":
+				case unrecorded[i]:
+					def = snapshot.UnrecordedKeyID
+				default:
+					def = red.KeyID()
+				}
+				uses = append(uses, audit.FingerprintKeys(s, f, def)...)
 			}
 			ref := reference
 			if ref == "" && cfg != nil {
@@ -266,11 +269,11 @@ func (a *app) diffCommand() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var notes []string
-			if len(keyIDs) > 1 {
-				notes = append(notes, "the snapshots' secrets were fingerprinted with different keys (set the same "+redactionKeyEnv+" wherever snapshots are taken): shared credentials cannot be detected.")
+			var unchecked []string
+			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
+				unchecked = append(unchecked, err.Error())
 			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, nil)
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, nil)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")
@@ -286,16 +289,21 @@ func (a *app) diffCommand() *cobra.Command {
 // collectors' runner does, so a secret in clear never reaches a report and
 // a shared or live one is still judged; envparity's own were redacted when
 // they were collected.
-func readSnapshots(files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot, error) {
-	out := make([]*snapshot.Snapshot, len(files))
+//
+// unrecorded[i] says that file i records no key yet holds fingerprints:
+// their key is unknown.
+func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
+	out = make([]*snapshot.Snapshot, len(files))
+	unrecorded = make([]bool, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := snapshot.ReadFile(f)
+			s, err := a.readSnapshot(ctx, f)
 			if err == nil && s.RedactionKeyID == "" {
+				unrecorded[i] = snapshot.HasFingerprints(s.Resources)
 				for j := range s.Resources {
 					red.RedactResource(&s.Resources[j])
 				}
@@ -306,8 +314,8 @@ func readSnapshots(files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: err}
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, unrecorded, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/all"
+	"github.com/envparity/envparity/internal/objstore"
 	"github.com/envparity/envparity/reports"
 	"github.com/envparity/envparity/snapshot"
 )
@@ -53,6 +54,7 @@ type app struct {
 	getenv         func(string) string
 	now            func() time.Time
 	registry       *collectors.Registry
+	store          *objstore.Store // nil: built from getenv on first use (objects.go)
 }
 
 // Main runs the CLI and returns the exit code.
@@ -112,6 +114,6 @@ could not be delivered.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
+	root.AddCommand(a.initCommand(), a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
 	return root
 }

@@ -6,7 +6,7 @@ import "testing"
 func TestRegistry(t *testing.T) {
 	names := Registry().Names()
 	want := map[string]bool{"snapshot": true, "aws": true, "postgres": true, "mysql": true, "terraform": true,
-		"tfvars": true, "files": true, "kubernetes-manifests": true, "http": true, "exec": true, "ssh": true}
+		"tfvars": true, "files": true, "kubernetes-manifests": true, "kubernetes": true, "http": true, "exec": true, "ssh": true}
 	for _, n := range names {
 		delete(want, n)
 	}

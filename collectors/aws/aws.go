@@ -37,6 +37,7 @@ var Kind = collectors.Kind{
 	Name:    "aws",
 	Summary: "AWS account facts (RDS, EC2, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SSM, S3, DynamoDB, Beanstalk, CloudWatch), read-only",
 	New:     New,
+	Options: options{},
 }
 
 // DefaultTimeout bounds one source's whole collection when timeout is not set.

@@ -7,6 +7,7 @@ package exec
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +26,7 @@ var Kind = collectors.Kind{
 	Name:    "exec",
 	Summary: "a command (no shell, with a timeout) that prints resources as snapshot JSON",
 	New:     New,
+	Options: options{},
 }
 
 // RedactionKeyEnv is the variable holding the redaction key; it is not
@@ -46,9 +48,13 @@ type Collector struct {
 	argv    []string
 	timeout time.Duration
 	env     map[string]string
+	keyID   string
 }
 
-var _ collectors.Collector = (*Collector)(nil)
+var (
+	_ collectors.Collector     = (*Collector)(nil)
+	_ collectors.KeyIDReporter = (*Collector)(nil)
+)
 
 // New validates the source's options without running anything.
 func New(src config.Source, _ collectors.Deps) (collectors.Collector, error) {
@@ -113,18 +119,167 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	case stdout.overflow:
 		return nil, fmt.Errorf("command %s printed more than %d bytes", name, MaxOutput)
 	}
-	return Decode(stdout.Bytes(), fmt.Sprintf("output of %s (source %s)", name, c.src.Name))
+	out, err := Decode(stdout.Bytes(), fmt.Sprintf("output of %s (source %s)", name, c.src.Name))
+	if err != nil {
+		return nil, err
+	}
+	c.keyID = out.RedactionKeyID
+	if c.keyID == "" && snapshot.HasFingerprints(out.Resources) {
+		c.keyID = snapshot.UnrecordedKeyID
+	}
+	return out.Resources, out.check(name, c.src.Environment)
 }
 
-// Decode reads resources printed by a command: a JSON array of resources,
-// an object {"resources": [...]}, or a whole snapshot document. Every
-// problem is an *snapshot.InputError naming file (a description of the
-// output), line, column and field.
-func Decode(data []byte, file string) ([]snapshot.Resource, error) {
+// RedactionKeyID names the key that made the fingerprints the command
+// printed: the one its snapshot document records, "unrecorded" when it
+// printed fingerprints without saying whose, "" when it printed none (its
+// secrets are fingerprinted here, with this run's key).
+func (c *Collector) RedactionKeyID() string { return c.keyID }
+
+// Output is what a command printed.
+type Output struct {
+	Resources []snapshot.Resource
+	// Environment, RedactionKeyID and Sources are those of a whole snapshot
+	// document; empty for the other forms.
+	Environment    string
+	RedactionKeyID string
+	Sources        []snapshot.SourceStatus
+	// Incomplete is set when the output said "complete": false.
+	Incomplete bool
+}
+
+// check fails the source when the output says that it is not the whole
+// truth: a snapshot that records failed sources, "complete": false, or a
+// snapshot of another environment. The resources are kept (what was seen
+// is data), but the source is marked failed, so the audit fails closed.
+func (o *Output) check(program, env string) error {
+	if o.Environment != "" && env != "" && o.Environment != env {
+		return fmt.Errorf("command %s printed a snapshot of environment %q, but the source belongs to %q", program, o.Environment, env)
+	}
+	var problems []string
+	for _, s := range o.Sources {
+		if !s.OK {
+			msg := s.Name
+			if s.Kind != "" {
+				msg += " (" + s.Kind + ")"
+			}
+			if s.Error != "" {
+				msg += ": " + Scrub(s.Error)
+			}
+			problems = append(problems, msg)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("command %s printed an incomplete snapshot: %s", program, strings.Join(problems, "; "))
+	}
+	if o.Incomplete {
+		return fmt.Errorf("command %s says its output is incomplete (\"complete\": false)", program)
+	}
+	return nil
+}
+
+// wholeSnapshotKeys are the top-level keys that only a whole snapshot has.
+var wholeSnapshotKeys = map[string]bool{"schema": true, "environment": true, "collected_at": true, "sources": true, "redaction_key_id": true}
+
+// Decode reads what a command printed: a JSON array of resources, an
+// object {"resources": [...]}, or a whole snapshot document. An object may
+// also say "complete": false. Every problem is an *snapshot.InputError
+// naming file (a description of the output), line, column and field.
+func Decode(data []byte, file string) (*Output, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &snapshot.InputError{File: file, Line: 1, Col: 1, Msg: `no output (want a JSON array of resources or {"resources": [...]})`}
 	}
-	return snapshot.DecodeResources(data, file)
+	top, err := scanTop(data, file)
+	if err != nil {
+		return nil, err
+	}
+	out := &Output{Incomplete: top.incomplete}
+	if !top.whole {
+		res, err := snapshot.DecodeResources(top.data, file)
+		if err != nil {
+			return nil, err
+		}
+		out.Resources = res
+		return out, nil
+	}
+	s, err := snapshot.Decode(top.data, file)
+	if err != nil {
+		return nil, err
+	}
+	out.Resources, out.Environment, out.RedactionKeyID, out.Sources = s.Resources, s.Environment, s.RedactionKeyID, s.Sources
+	return out, nil
+}
+
+// topLevel is what scanTop learnt about an object's members.
+type topLevel struct {
+	// data is the output with every "complete" member blanked out (spaces
+	// in place of its bytes, so that positions in later errors still hold).
+	data       []byte
+	whole      bool
+	incomplete bool
+}
+
+// scanTop reads the top-level members of an object without decoding
+// their values. Output that is not an object, or not valid JSON, is left
+// to the snapshot decoder, which says where it goes wrong.
+func scanTop(data []byte, file string) (topLevel, error) {
+	t := topLevel{data: data}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return t, nil
+	}
+	type span struct{ from, to int64 }
+	var blank []span
+	first := true
+	for dec.More() {
+		from := dec.InputOffset() // the end of the previous member (or of '{'): the span includes its comma
+		tok, err := dec.Token()
+		if err != nil {
+			return topLevel{data: data}, nil
+		}
+		key, _ := tok.(string)
+		valOff := dec.InputOffset()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return topLevel{data: data}, nil
+		}
+		switch {
+		case key == "complete":
+			var complete bool
+			if err := json.Unmarshal(raw, &complete); err != nil {
+				at := valOff + int64(len(data[valOff:])-len(bytes.TrimLeft(data[valOff:], " \t\r\n:")))
+				line, col := snapshot.LineCol(data, at)
+				return t, &snapshot.InputError{File: file, Line: line, Col: col, Field: "complete", Msg: "expected true or false"}
+			}
+			if !complete {
+				t.incomplete = true
+			}
+			sp := span{from, dec.InputOffset()}
+			if first {
+				// The first member has no comma before it; take the one after.
+				rest := bytes.TrimLeft(data[sp.to:], " \t\r\n")
+				if len(rest) > 0 && rest[0] == ',' {
+					sp.to = int64(len(data)-len(rest)) + 1
+				}
+			}
+			blank = append(blank, sp)
+			continue
+		case wholeSnapshotKeys[key]:
+			t.whole = true
+		}
+		first = false
+	}
+	if len(blank) > 0 {
+		t.data = bytes.Clone(data)
+		for _, sp := range blank {
+			for i := sp.from; i < sp.to; i++ {
+				if t.data[i] != '\n' {
+					t.data[i] = ' '
+				}
+			}
+		}
+	}
+	return t, nil
 }
 
 type limitedBuffer struct {

@@ -159,6 +159,83 @@ func TestCollectFailures(t *testing.T) {
 	}
 }
 
+// TestCollectIncompleteOutput: output that says it is not the whole truth
+// fails the source (a broken source, exit 3, not bad input), with the
+// resources it did print kept, as the snapshot kind does with an
+// incomplete snapshot file.
+func TestCollectIncompleteOutput(t *testing.T) {
+	dir := t.TempDir()
+	script(t, dir, "failed.sh", `echo '{"schema": 1, "environment": "prod", "sources": [{"name": "aws", "kind": "aws", "ok": false, "error": "AccessDenied"}], "resources": [{"type": "a.b.c", "name": "x", "attrs": {}}]}'`)
+	script(t, dir, "failed-no-env.sh", `echo '{"schema": 1, "sources": [{"name": "aws", "ok": false, "error": "AccessDenied password=hunter2"}, {"name": "db", "ok": true}], "resources": []}'`)
+	script(t, dir, "complete-false.sh", `printf '{\n  "complete": false,\n  "resources": [{"type": "a.b.c", "name": "x", "attrs": {}}]\n}\n'`)
+	script(t, dir, "complete-false-last.sh", `echo '{"resources": [{"type": "a.b.c", "name": "x", "attrs": {}}], "complete": false}'`)
+	script(t, dir, "snapshot-complete-false.sh", `echo '{"schema": 1, "complete": false, "environment": "prod", "resources": []}'`)
+	script(t, dir, "complete-true.sh", `echo '{"complete": true, "resources": [{"type": "a.b.c", "name": "x", "attrs": {}}]}'`)
+	script(t, dir, "other-env.sh", `echo '{"schema": 1, "environment": "staging", "resources": []}'`)
+	script(t, dir, "complete-string.sh", `printf '{"resources": [],\n "complete": "no"}'`)
+	script(t, dir, "complete-then-bad.sh", `printf '{"complete": false,\n "resources": [{"type": "Bad", "name": "x"}]}'`)
+	for _, tt := range []struct {
+		name, cmd string
+		n         int
+		want      string // "" = no error
+	}{
+		{"snapshot with a failed source", "failed.sh", 1, `printed an incomplete snapshot: aws (aws): AccessDenied`},
+		{"failed source, no environment, secret in its error", "failed-no-env.sh", 0, `incomplete snapshot: aws: AccessDenied password=[redacted]`},
+		{"complete false first", "complete-false.sh", 1, `says its output is incomplete ("complete": false)`},
+		{"complete false last", "complete-false-last.sh", 1, `says its output is incomplete`},
+		{"whole snapshot with complete false", "snapshot-complete-false.sh", 0, `says its output is incomplete`},
+		{"complete true", "complete-true.sh", 1, ""},
+		{"snapshot of another environment", "other-env.sh", 0, `printed a snapshot of environment "staging", but the source belongs to "prod"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./"+tt.cmd+"]}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Collect(context.Background())
+			if len(res) != tt.n {
+				t.Errorf("%d resources, want %d", len(res), tt.n)
+			}
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			var ie *snapshot.InputError
+			if errors.As(err, &ie) {
+				t.Errorf("an incomplete output is a failed source, not bad input: %v", err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("the error leaks a secret: %v", err)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		cmd, want string
+		line, col int
+	}{
+		{"complete-string.sh", "complete: expected true or false", 2, 14},
+		// Blanking "complete" keeps later positions right.
+		{"complete-then-bad.sh", `resources[0].type: "Bad" is not`, 2, 16},
+	} {
+		t.Run(tt.cmd, func(t *testing.T) {
+			c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./"+tt.cmd+"]}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Collect(context.Background())
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) || ie.Line != tt.line || ie.Col != tt.col {
+				t.Fatalf("error %v, want an input error at %d:%d saying %q", err, tt.line, tt.col, tt.want)
+			}
+		})
+	}
+}
+
 func TestNewRejectsBadOptions(t *testing.T) {
 	for _, y := range []string{
 		"{name: c, kind: exec}",
@@ -191,11 +268,11 @@ func TestScrub(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`[]`, `{"resources": []}`, `[{"type": "a.b.c", "name": "x", "attrs": {"a": [1, {"b": null}]}}]`, `{"schema": 1, "resources": []}`, `{"resources": [`, `[{"type": 1}]`} {
+	for _, s := range []string{`[]`, `{"resources": []}`, `[{"type": "a.b.c", "name": "x", "attrs": {"a": [1, {"b": null}]}}]`, `{"schema": 1, "resources": []}`, `{"resources": [`, `[{"type": 1}]`, `{"complete": false, "resources": []}`, `{"resources": [], "complete": true}`, `{"schema": 1, "environment": "prod", "sources": [{"name": "aws", "ok": false}], "resources": []}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := Decode(data, "fuzz")
+		out, err := Decode(data, "fuzz")
 		if err != nil {
 			var ie *snapshot.InputError
 			if !errors.As(err, &ie) {
@@ -203,7 +280,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		for _, r := range res {
+		for _, r := range out.Resources {
 			if err := snapshot.ValidateResource(&r); err != nil {
 				t.Fatalf("invalid resource accepted: %v", err)
 			}

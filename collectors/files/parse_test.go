@@ -64,7 +64,6 @@ func TestParseErrors(t *testing.T) {
 		{"yaml scanner error", YAML, "a: 1\nb: @x\n", 2, 0, "cannot start any token"},
 		{"yaml duplicate", YAML, "a: 1\na: " + secret + "\n", 2, 1, "duplicate key"},
 		{"yaml not a mapping", YAML, "- a\n- b\n", 1, 1, "expected a mapping"},
-		{"yaml two documents", YAML, "a: 1\n---\nb: 2\n", 2, 1, "more than one YAML document"},
 		{"json syntax", JSON, "{\n  \"a\": " + secret + "\n}", 2, 8, "invalid JSON"},
 		{"json array", JSON, "[1]", 1, 1, "expected an object"},
 		{"json trailing", JSON, "{} {}", 1, 4, "unexpected data"},
@@ -74,7 +73,12 @@ func TestParseErrors(t *testing.T) {
 		{"env unterminated", Env, "A=1\nB=\"" + secret + "\nC=2\n", 2, 3, "unterminated double-quoted"},
 		{"env text after quote", Env, "A='x' " + secret + "\n", 1, 7, "unexpected text"},
 		{"properties bad escape", Properties, "a=1\nb=\\uZZ" + secret + "\n", 2, 0, "malformed"},
-		{"env binary", Env, "A=\xff\n", 0, 0, "not UTF-8"},
+		{"env binary", Env, "A=\xff\n", 1, 3, "not UTF-8"},
+		{"yaml not UTF-8", YAML, "a: 1\n# caf\xe9\nb: 2\n", 2, 6, "not UTF-8"},
+		{"json not UTF-8", JSON, "{\"a\":\n \"\xff\"}", 2, 3, "not UTF-8"},
+		{"yaml merge of a scalar", YAML, "a: &a 1\nb:\n  <<: *a\n", 3, 7, "merge key takes a mapping"},
+		{"yaml duplicate after a merge", YAML, "d: &d {x: 1}\nv:\n  <<: *d\n  x: 2\n  x: " + secret + "\n", 5, 3, "duplicate key"},
+		{"json duplicate", JSON, "{\"a\": 1,\n \"a\": \"" + secret + "\"}", 2, 2, "duplicate key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

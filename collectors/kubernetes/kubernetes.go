@@ -1,8 +1,10 @@
-// Package kubernetes is the "kubernetes-manifests" source kind: rendered
-// manifests (multi-document YAML as written by helm template or kustomize
-// build). Workloads, autoscalers, disruption budgets, ConfigMap keys and
-// Ingress hosts become resources keyed by namespace and name with the
-// environment's tokens stripped.
+// Package kubernetes holds two source kinds that state the same facts:
+// "kubernetes-manifests" reads rendered manifests (multi-document YAML as
+// written by helm template or kustomize build), "kubernetes" lists the
+// objects of a live cluster through its API server. Both map an object to
+// its facts through one mapper, so that a manifest and the live object it
+// became pair and compare equal. Resources are keyed by namespace and name
+// with the environment's tokens stripped.
 package kubernetes
 
 import (
@@ -20,26 +22,16 @@ import (
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/files"
 	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/internal/yamlbound"
 	"github.com/envparity/envparity/snapshot"
 )
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
 	Name:    "kubernetes-manifests",
-	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
+	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, Services, ConfigMaps, Secrets (fingerprints), routes, policies",
 	New:     New,
-}
-
-// Types of the resources this source produces, by Kubernetes kind.
-var Types = map[string]string{
-	"Deployment":              "kubernetes.apps.deployment",
-	"StatefulSet":             "kubernetes.apps.statefulset",
-	"DaemonSet":               "kubernetes.apps.daemonset",
-	"CronJob":                 "kubernetes.batch.cronjob",
-	"HorizontalPodAutoscaler": "kubernetes.autoscaling.hpa",
-	"PodDisruptionBudget":     "kubernetes.policy.pdb",
-	"ConfigMap":               "kubernetes.core.configmap",
-	"Ingress":                 "kubernetes.networking.ingress",
+	Options: options{},
 }
 
 type options struct {
@@ -52,6 +44,7 @@ type Collector struct {
 	src    config.Source
 	fc     *files.Collector
 	tokens []string
+	red    *snapshot.Redactor
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -69,24 +62,66 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens}, nil
+	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens, red: deps.Redactor}, nil
 }
 
 // Collect reads every file and document.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
-		res, err := Parse(data, full, c.tokens)
+	m := newMapper(c.tokens, c.red)
+	res, err := c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
+		res, err := m.parse(data, full)
 		if err != nil {
 			return res, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
 		}
 		return res, nil
 	})
+	return m.finish(res), err
 }
 
 // Parse reads the objects of a multi-document manifest file. Kinds without
 // parity facts (Service, Secret, RBAC…) are skipped; a document that is not a
-// Kubernetes object is an *snapshot.InputError with its position.
+// Kubernetes object is an *snapshot.InputError with its position. Secret
+// command-line arguments are fingerprinted with a key drawn for this call.
 func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, error) {
+	m := newMapper(tokens, nil)
+	res, err := m.parse(data, file)
+	return m.finish(res), err
+}
+
+// mapper turns Kubernetes objects into resources. It is the one mapping from
+// an object to its facts, shared by manifest files and the live API server,
+// so that both state the same facts in the same names.
+type mapper struct {
+	tokens []string
+	red    *snapshot.Redactor
+	bound  bindings
+}
+
+// newMapper returns a mapper for an environment's tokens; a nil redactor is
+// replaced by one keyed for this run.
+func newMapper(tokens []string, red *snapshot.Redactor) *mapper {
+	if red == nil {
+		red = snapshot.NewRedactor(nil)
+	}
+	return &mapper{tokens: tokens, red: red}
+}
+
+// strip removes the environment's tokens from a name; a name that is nothing
+// but tokens becomes the placeholder.
+func (m *mapper) strip(s string) string {
+	if t := snapshot.StripWords(s, m.tokens, "-_."); t != "" {
+		return t
+	}
+	return files.EnvPlaceholder
+}
+
+func (m *mapper) parse(data []byte, file string) ([]snapshot.Resource, error) {
+	// Bounded like every YAML input (internal/yamlbound): positioned UTF-8
+	// errors, nesting, alias expansion, number length.
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []snapshot.Resource
 	for doc := 1; ; doc++ {
@@ -95,9 +130,15 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
+			if derr := yamlbound.DepthError(data, file, err); derr != nil {
+				return out, derr
+			}
 			return out, yamlErr(file, 0, err, data)
 		}
-		res, err := parseNode(&n, file, tokens)
+		if err := yamlbound.Check([]*yaml.Node{&n}, file); err != nil {
+			return out, err
+		}
+		res, err := m.node(&n, file)
 		if err != nil {
 			return out, err
 		}
@@ -105,7 +146,7 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 	}
 }
 
-func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource, error) {
+func (m *mapper) node(n *yaml.Node, file string) ([]snapshot.Resource, error) {
 	root := n
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
@@ -129,7 +170,7 @@ func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource,
 	if strings.HasSuffix(obj.Kind, "List") && len(obj.Items) > 0 {
 		var out []snapshot.Resource
 		for i := range obj.Items {
-			res, err := parseNode(&obj.Items[i], file, tokens)
+			res, err := m.node(&obj.Items[i], file)
 			if err != nil {
 				return out, err
 			}
@@ -137,31 +178,31 @@ func parseNode(n *yaml.Node, file string, tokens []string) ([]snapshot.Resource,
 		}
 		return out, nil
 	}
-	typ, ok := Types[obj.Kind]
-	if !ok {
+	if !m.wanted(&obj) {
 		return nil, nil
 	}
 	if obj.Metadata.Name == "" {
 		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "metadata.name", Msg: "missing"}
 	}
-	strip := func(s string) string {
-		if t := snapshot.StripWords(s, tokens, "-_."); t != "" {
-			return t
-		}
-		return files.EnvPlaceholder
+	if obj.Kind == "RoleBinding" || obj.Kind == "ClusterRoleBinding" {
+		m.bind(&obj)
+		return nil, nil
 	}
+	typ := Types[obj.Kind]
+	strip := m.strip
 	name, key := obj.Metadata.Name, strip(obj.Metadata.Name)
 	if ns := obj.Metadata.Namespace; ns != "" {
 		name, key = ns+"/"+name, strip(ns)+"/"+key
 	}
-	attrs, err := facts(&obj, file, strip)
+	attrs, err := m.facts(&obj, file)
 	if err != nil {
 		return nil, err
 	}
 	return []snapshot.Resource{{Type: typ, Name: name, ID: obj.Kind + "/" + name, Key: key, Attrs: attrs}}, nil
 }
 
-func facts(obj *object, file string, strip func(string) string) (map[string]any, error) {
+func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
+	strip, red := m.strip, m.red
 	a := map[string]any{"api_version": obj.APIVersion}
 	decodeSpec := func(v any) error {
 		if obj.Spec.Kind == 0 {
@@ -173,37 +214,46 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 		return nil
 	}
 	switch obj.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job":
 		var s workloadSpec
 		if err := decodeSpec(&s); err != nil {
 			return nil, err
 		}
 		pod := s.Template.Spec
 		switch obj.Kind {
-		case "Deployment", "StatefulSet":
-			replicas := int64(1) // the API server's default
-			if s.Replicas != nil {
-				replicas = *s.Replicas
+		case "Deployment", "StatefulSet", "DaemonSet":
+			if obj.Kind != "DaemonSet" {
+				a["replicas"] = orDefault(s.Replicas, 1) // the API server's default
 			}
-			a["replicas"] = replicas
-			if st := s.Strategy.Type + s.UpdateStrategy.Type; st != "" {
-				a["strategy"] = st
+			// The API server's default, so that a manifest that leaves it
+			// out and the live object it becomes state the same strategy.
+			st := s.Strategy.Type + s.UpdateStrategy.Type
+			if st == "" {
+				st = "RollingUpdate"
 			}
+			a["strategy"] = st
 		case "CronJob":
 			pod = s.JobTemplate.Spec.Template.Spec
 			a["schedule"] = s.Schedule
+			if s.TimeZone != "" {
+				a["time_zone"] = s.TimeZone
+			}
 			a["suspend"] = s.Suspend != nil && *s.Suspend
 			if s.ConcurrencyPolicy == "" {
 				s.ConcurrencyPolicy = "Allow"
 			}
 			a["concurrency_policy"] = s.ConcurrencyPolicy
+		case "Job":
+			a["completions"] = orDefault(s.Completions, 1)
+			a["parallelism"] = orDefault(s.Parallelism, 1)
+			a["backoff_limit"] = orDefault(s.BackoffLimit, 6)
 		}
 		if pod.ServiceAccountName != "" {
 			a["service_account"] = strip(pod.ServiceAccountName)
 		}
-		a["containers"] = containerMap(pod.Containers, strip)
+		a["containers"] = containerMap(pod.Containers, strip, red)
 		if len(pod.InitContainers) > 0 {
-			a["init_containers"] = containerMap(pod.InitContainers, strip)
+			a["init_containers"] = containerMap(pod.InitContainers, strip, red)
 		}
 	case "HorizontalPodAutoscaler":
 		var s hpaSpec
@@ -225,6 +275,11 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 				a["target_"+name+"_utilization"] = *m.Resource.Target.AverageUtilization
 			}
 		}
+		if len(s.Metrics) == 0 && s.TargetCPUUtilizationPercentage == nil {
+			// What the autoscaler does without a target, and what the API
+			// server writes into an autoscaling/v2 object.
+			a["target_cpu_utilization"] = int64(80)
+		}
 	case "PodDisruptionBudget":
 		var s pdbSpec
 		if err := decodeSpec(&s); err != nil {
@@ -237,15 +292,9 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 			a["max_unavailable"] = s.MaxUnavailable
 		}
 	case "ConfigMap":
-		keys := []string{}
-		for k := range obj.Data {
-			keys = append(keys, k)
+		if err := m.configMapFacts(obj, file, a); err != nil {
+			return nil, err
 		}
-		for k := range obj.BinaryData {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		a["entries"] = keys
 	case "Ingress":
 		var s ingressSpec
 		if err := decodeSpec(&s); err != nil {
@@ -270,14 +319,26 @@ func facts(obj *object, file string, strip func(string) string) (map[string]any,
 			}
 		}
 		a["hosts"], a["tls_hosts"], a["paths"] = hosts.list(), tls.list(), paths.list()
+	default:
+		if err := m.moreFacts(obj, file, a); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
 
-func containerMap(cs []container, strip func(string) string) map[string]any {
+// orDefault returns *p, or def when p is nil.
+func orDefault(p *int64, def int64) int64 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func containerMap(cs []container, strip func(string) string, red *snapshot.Redactor) map[string]any {
 	m := map[string]any{}
 	for _, c := range cs {
-		m[c.Name] = containerFacts(c, strip)
+		m[c.Name] = containerFacts(c, strip, red)
 	}
 	return m
 }

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -52,6 +53,7 @@ func TestCollectFixtures(t *testing.T) {
 		"kubernetes.autoscaling.hpa shop/shop-api",
 		"kubernetes.core.configmap shop/shop-config",
 		"kubernetes.networking.ingress shop/shop",
+		"kubernetes.core.service shop/shop-api",
 	}
 	for _, k := range want {
 		if _, ok := prod[k]; !ok {
@@ -80,6 +82,7 @@ func TestCollectFixtures(t *testing.T) {
 	c := api.Attrs["containers"].(map[string]any)["api"].(map[string]any)
 	wantC := snapshot.Normalize(map[string]any{
 		"image": "registry.example.com/shop/api:2.14.1", "image_repository": "registry.example.com/shop/api", "image_tag": "2.14.1",
+		"command": []string{}, "args": []string{},
 		"requests":        map[string]any{"cpu_millicores": 500, "memory_bytes": 512 << 20},
 		"limits":          map[string]any{"cpu_millicores": 2000, "memory_bytes": 1 << 30},
 		"env":             []string{"APP_ENV", "DATABASE_URL", "FEATURE_LOYALTY_POINTS", "SENTRY_DSN", "SMTP_PASSWORD"},
@@ -157,10 +160,14 @@ func TestParseSkipsOtherKindsAndReadsLists(t *testing.T) {
 	in := `
 ---
 ---
-apiVersion: v1
-kind: Secret
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
 metadata: {name: s}
-data: {password: aHVudGVyMg==}
+rules: []
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: knative-is-not-core}
 ---
 apiVersion: v1
 kind: List
@@ -230,4 +237,99 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCommandAndArgs: a replica-set mongod and a standalone one differ in
+// their args, so command and args are facts; values of secret flags are
+// fingerprinted wherever they stand, references to variables stay readable.
+func TestCommandAndArgs(t *testing.T) {
+	in := `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: mongo, namespace: shop-prod}
+spec:
+  replicas: 3
+  template:
+    spec:
+      initContainers:
+        - {name: init, image: busybox, command: [sh, -c, "mongo-init --admin-password hunter2 --replSet rs0"]}
+      containers:
+        - name: mongod
+          image: mongo:7
+          command: [mongod]
+          args: [--replSet, rs0, --bind_ip_all, --db-password, hunter2, --api-key=s3cr3tvalue, --token, $(MONGO_TOKEN), --keyFile, /etc/mongo/key]
+        - {name: exporter, image: exporter:1}
+`
+	res, err := Parse([]byte(in), "m.yaml", []string{"prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 {
+		t.Fatalf("resources %+v", res)
+	}
+	cs := res[0].Attrs["containers"].(map[string]any)
+	mongod := cs["mongod"].(map[string]any)
+	if d := cmp.Diff([]string{"mongod"}, mongod["command"]); d != "" {
+		t.Errorf("command (-want +got):\n%s", d)
+	}
+	args := mongod["args"].([]string)
+	if len(args) != 10 {
+		t.Fatalf("args %q", args)
+	}
+	for i, want := range map[int]string{0: "--replSet", 1: "rs0", 2: "--bind_ip_all", 3: "--db-password", 6: "--token", 7: "$(MONGO_TOKEN)", 8: "--keyFile", 9: "/etc/mongo/key"} {
+		if args[i] != want {
+			t.Errorf("args[%d] = %q, want %q", i, args[i], want)
+		}
+	}
+	for _, i := range []int{4, 5} {
+		if !snapshot.IsFingerprint(args[i]) {
+			t.Errorf("args[%d] = %q is not fingerprinted", i, args[i])
+		}
+	}
+	exporter := cs["exporter"].(map[string]any)
+	if a, c := exporter["args"].([]string), exporter["command"].([]string); a == nil || c == nil || len(a)+len(c) != 0 {
+		t.Errorf("a container without command and args states empty lists, got %#v %#v", exporter["command"], exporter["args"])
+	}
+	script := res[0].Attrs["init_containers"].(map[string]any)["init"].(map[string]any)["command"].([]string)
+	if len(script) != 3 || !strings.Contains(script[2], "--replSet rs0") || strings.Contains(script[2], "hunter2") || !strings.Contains(script[2], "--admin-password redacted:") {
+		t.Errorf("init command %q", script)
+	}
+	for _, r := range res {
+		if s := fmt.Sprint(r.Attrs); strings.Contains(s, "hunter2") || strings.Contains(s, "s3cr3tvalue") {
+			t.Errorf("secret in clear: %s", s)
+		}
+	}
+}
+
+// TestAutoscaledWorkloads: the workload an HPA targets says so, in its own
+// namespace only, so that its replica count is not judged as a setting.
+func TestAutoscaledWorkloads(t *testing.T) {
+	in := `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: other-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api-hpa, namespace: shop-prod}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxReplicas: 5}
+`
+	res, err := Parse([]byte(in), "m.yaml", []string{"prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, r := range res {
+		got[r.Type+" "+r.Key] = r.Attrs["autoscaled_by"]
+	}
+	want := map[string]any{"kubernetes.apps.deployment shop/api": "shop/api-hpa", "kubernetes.apps.deployment other/api": nil, "kubernetes.autoscaling.hpa shop/api-hpa": nil}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("autoscaled_by (-want +got):\n%s", d)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/snapshot"
 )
 
 // The subset of the Kubernetes schema this source reads. Unknown fields are
@@ -19,17 +21,46 @@ type object struct {
 	Metadata   metadata `yaml:"metadata"`
 	// Items holds the objects of a kind: List.
 	Items []yaml.Node `yaml:"items"`
-	Data  map[string]yaml.Node
+	// Data of a ConfigMap or Secret (base64 in a Secret).
+	Data map[string]yaml.Node `yaml:"data"`
 	// BinaryData of a ConfigMap.
 	BinaryData map[string]yaml.Node `yaml:"binaryData"`
-	Spec       yaml.Node            `yaml:"spec"`
+	// StringData of a Secret, as written in a manifest.
+	StringData map[string]yaml.Node `yaml:"stringData"`
+	// Type of a Secret.
+	Type string    `yaml:"type"`
+	Spec yaml.Node `yaml:"spec"`
+	// Subjects and RoleRef of a RoleBinding or ClusterRoleBinding.
+	Subjects []struct {
+		Kind      string `yaml:"kind"`
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"subjects"`
+	RoleRef struct {
+		Kind string `yaml:"kind"`
+		Name string `yaml:"name"`
+	} `yaml:"roleRef"`
+	// Top-level fields of a PriorityClass.
+	Value            *int64 `yaml:"value"`
+	GlobalDefault    bool   `yaml:"globalDefault"`
+	PreemptionPolicy string `yaml:"preemptionPolicy"`
+	// Top-level fields of a StorageClass.
+	Provisioner          string            `yaml:"provisioner"`
+	ReclaimPolicy        string            `yaml:"reclaimPolicy"`
+	VolumeBindingMode    string            `yaml:"volumeBindingMode"`
+	AllowVolumeExpansion *bool             `yaml:"allowVolumeExpansion"`
+	Parameters           map[string]string `yaml:"parameters"`
 }
 
 type metadata struct {
-	Name        string            `yaml:"name"`
-	Namespace   string            `yaml:"namespace"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]string `yaml:"annotations"`
+	Name            string            `yaml:"name"`
+	Namespace       string            `yaml:"namespace"`
+	Labels          map[string]string `yaml:"labels"`
+	Annotations     map[string]string `yaml:"annotations"`
+	OwnerReferences []struct {
+		Kind string `yaml:"kind"`
+		Name string `yaml:"name"`
+	} `yaml:"ownerReferences"`
 }
 
 type workloadSpec struct {
@@ -43,6 +74,7 @@ type workloadSpec struct {
 	Template podTemplate `yaml:"template"`
 	// CronJob
 	Schedule          string `yaml:"schedule"`
+	TimeZone          string `yaml:"timeZone"`
 	Suspend           *bool  `yaml:"suspend"`
 	ConcurrencyPolicy string `yaml:"concurrencyPolicy"`
 	JobTemplate       struct {
@@ -51,6 +83,10 @@ type workloadSpec struct {
 			BackoffLimit *int64      `yaml:"backoffLimit"`
 		} `yaml:"spec"`
 	} `yaml:"jobTemplate"`
+	// Job
+	Completions  *int64 `yaml:"completions"`
+	Parallelism  *int64 `yaml:"parallelism"`
+	BackoffLimit *int64 `yaml:"backoffLimit"`
 }
 
 type podTemplate struct {
@@ -64,8 +100,10 @@ type podSpec struct {
 }
 
 type container struct {
-	Name      string `yaml:"name"`
-	Image     string `yaml:"image"`
+	Name      string   `yaml:"name"`
+	Image     string   `yaml:"image"`
+	Command   []string `yaml:"command"`
+	Args      []string `yaml:"args"`
 	Resources struct {
 		Requests map[string]any `yaml:"requests"`
 		Limits   map[string]any `yaml:"limits"`
@@ -97,7 +135,9 @@ type hpaSpec struct {
 		Name string `yaml:"name"`
 	} `yaml:"scaleTargetRef"`
 	TargetCPUUtilizationPercentage *int64 `yaml:"targetCPUUtilizationPercentage"`
-	Metrics                        []struct {
+	// Metrics is nil when the field is absent (autoscaling/v2 then
+	// defaults to 80 % CPU), empty when written empty.
+	Metrics []struct {
 		Type     string `yaml:"type"`
 		Resource *struct {
 			Name   string `yaml:"name"`
@@ -134,11 +174,13 @@ type ingressSpec struct {
 }
 
 // containerFacts states a container's facts: image split into repository,
-// tag and digest, requests and limits in millicores and bytes, env var
-// names, probe kinds, ports.
-func containerFacts(c container, strip func(string) string) map[string]any {
+// tag and digest, command and args as written (in order, empty when the
+// image's own entrypoint runs), requests and limits in millicores and
+// bytes, env var names, probe kinds, ports.
+func containerFacts(c container, strip func(string) string, red *snapshot.Redactor) map[string]any {
 	repo, tag, digest := SplitImage(c.Image)
-	f := map[string]any{"image": c.Image, "image_repository": repo, "image_tag": tag}
+	f := map[string]any{"image": c.Image, "image_repository": repo, "image_tag": tag,
+		"command": redactArgs(c.Command, red), "args": redactArgs(c.Args, red)}
 	if digest != "" {
 		f["image_digest"] = digest
 	}
@@ -266,4 +308,64 @@ func ParseQuantity(s string, milli bool) (int64, bool) {
 		return 0, false
 	}
 	return int64(v + 0.5), true
+}
+
+// envReference matches a value that only refers to a variable ($(DB_PASSWORD),
+// ${DB_PASSWORD}, $DB_PASSWORD): a reference to a secret is not a secret.
+var envReference = regexp.MustCompile(`^\$(?:\([A-Za-z_][A-Za-z0-9_]*\)|\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$`)
+
+// secretFlag reports whether a command-line word is a flag naming a secret
+// (--db-password, -token, --api-key).
+func secretFlag(word string) bool {
+	name := strings.TrimLeft(word, "-")
+	return len(name) < len(word) && name != "" && snapshot.IsSecretKey(name)
+}
+
+// redactArgs returns a container's command or args with the values of
+// secret flags fingerprinted: "--password=x" as a whole, the word after
+// "--password", and the same inside a shell script held in one argument.
+// The runner redacts by key and value shape; it cannot know that the word
+// after a flag is its value. Never nil: no args is a fact, not an unknown.
+func redactArgs(args []string, red *snapshot.Redactor) []string {
+	out := make([]string, len(args))
+	afterFlag := false
+	for i, a := range args {
+		switch {
+		case afterFlag && !strings.HasPrefix(a, "-") && !envReference.MatchString(a):
+			out[i] = red.Fingerprint(a)
+		case strings.ContainsAny(a, " \t\n"):
+			out[i] = redactScript(a, red)
+		default:
+			out[i] = a
+			if name, value, ok := strings.Cut(a, "="); ok && secretFlag(name) && value != "" && !envReference.MatchString(value) {
+				out[i] = red.Fingerprint(a)
+			}
+		}
+		afterFlag = !strings.Contains(a, "=") && secretFlag(a)
+	}
+	return out
+}
+
+// redactScript fingerprints the values of secret flags inside a shell
+// command line held in one argument (sh -c "mongod --password x"), keeping
+// the rest readable: that is where replica-set flags are read from.
+func redactScript(script string, red *snapshot.Redactor) string {
+	words := strings.Fields(script)
+	changed := false
+	for i, w := range words {
+		if name, value, ok := strings.Cut(w, "="); ok && secretFlag(name) && value != "" && !envReference.MatchString(strings.Trim(value, `"'`)) {
+			words[i] = name + "=" + red.Fingerprint(value)
+			changed = true
+			continue
+		}
+		if i > 0 && !strings.Contains(words[i-1], "=") && secretFlag(words[i-1]) && !strings.HasPrefix(w, "-") && !envReference.MatchString(strings.Trim(w, `"'`)) && !snapshot.IsFingerprint(w) {
+			words[i] = red.Fingerprint(w)
+			changed = true
+		}
+	}
+	if !changed {
+		return script
+	}
+	// The whitespace of a script carries no meaning here; the words do.
+	return strings.Join(words, " ")
 }

@@ -32,6 +32,7 @@ var Kind = collectors.Kind{
 	Name:    "mysql",
 	Summary: "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
 	New:     New,
+	Options: options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.
@@ -46,6 +47,8 @@ type options struct {
 	ExcludeTables  []string        `yaml:"exclude_tables"`
 	Timeout        config.Duration `yaml:"timeout"`
 	NullSampleRows *int            `yaml:"null_sample_rows"`
+	// Probes count real-looking personal data in chosen columns (counts only).
+	Probes []dbcommon.ProbeConfig `yaml:"probes"`
 }
 
 // Collector collects one MariaDB or MySQL server.
@@ -57,6 +60,8 @@ type Collector struct {
 	timeout    time.Duration
 	sampleRows int
 	tokens     []string
+	probes     []dbcommon.Probe
+	red        *snapshot.Redactor
 	getenv     func(string) string
 }
 
@@ -84,8 +89,13 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if deps.Getenv == nil {
 		return nil, errors.New("mysql collector needs deps.Getenv")
 	}
+	probes, err := dbcommon.ValidateProbes(src, o.Probes)
+	if err != nil {
+		return nil, err
+	}
 	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables,
-		timeout: time.Duration(o.Timeout), sampleRows: DefaultNullSampleRows, tokens: deps.Tokens, getenv: deps.Getenv}
+		timeout: time.Duration(o.Timeout), sampleRows: DefaultNullSampleRows, tokens: deps.Tokens,
+		probes: probes, red: deps.Redactor, getenv: deps.Getenv}
 	if o.NullSampleRows != nil {
 		if *o.NullSampleRows < 0 {
 			return nil, src.Errorf("null_sample_rows", "must not be negative (0 turns sampling off)")

@@ -56,18 +56,28 @@ type Moto struct {
 	out *bytes.Buffer
 }
 
-var motoBin = []string{"/root/.pyenv/shims/moto_server"}
+// motoBinary finds moto_server: $MOTO_SERVER when set, then PATH, then the
+// pyenv shim directory under $HOME (pip installs it there without touching PATH
+// for non-interactive shells).
+func motoBinary() (string, error) {
+	if b := os.Getenv("MOTO_SERVER"); b != "" {
+		return exec.LookPath(b)
+	}
+	if b, err := exec.LookPath("moto_server"); err == nil {
+		return b, nil
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		b := filepath.Join(home, ".pyenv", "shims", "moto_server")
+		if _, err := os.Stat(b); err == nil {
+			return b, nil
+		}
+	}
+	return "", ErrNoMoto
+}
 
 // StartMoto starts moto_server on a free loopback port and waits until it answers.
 func StartMoto() (*Moto, error) {
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		for _, b := range motoBin {
-			if _, serr := os.Stat(b); serr == nil {
-				bin, err = b, nil
-			}
-		}
-	}
+	bin, err := motoBinary()
 	if err != nil {
 		return nil, ErrNoMoto
 	}

@@ -1,0 +1,157 @@
+package realworld
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/envparity/envparity/rules"
+)
+
+// enforceQuality turns the corpus' quality bars (recall of musts, nevers,
+// budgets) into test failures. It is off while the engine work of issue 9
+// (structured paths, list pairing, rule tiers) is under way, so that main
+// stays green; the lead sets it to true when that work lands.
+// REALWORLD_ENFORCE=1 turns it on for one run. Parse, config and collection
+// failures fail the test whatever this says.
+const enforceQuality = false
+
+// minRecall is the share of musts, over the whole corpus, the gate must report.
+const minRecall = 0.90
+
+// minPairs and minKinds keep the corpus from shrinking unnoticed.
+const (
+	minPairs = 12
+	minKinds = 4
+)
+
+const corpusDir = "../../testdata/realworld"
+
+// TestRealWorldCorpus audits every pair of testdata/realworld and scores the
+// findings against the pair's labels. Run with -v, or with
+// REALWORLD_REPORT=1 to print the scoreboard and every gating finding
+// without failing on the quality bars:
+//
+//	REALWORLD_REPORT=1 go test -run TestRealWorldCorpus ./internal/realworld/
+func TestRealWorldCorpus(t *testing.T) {
+	report := os.Getenv("REALWORLD_REPORT") != ""
+	enforce := (enforceQuality || os.Getenv("REALWORLD_ENFORCE") != "") && !report
+
+	pairs, err := LoadPairs(corpusDir)
+	if err != nil {
+		t.Fatalf("corpus: %v", err)
+	}
+	kinds := map[string]bool{}
+	for _, p := range pairs {
+		kinds[p.Labels.Kind] = true
+	}
+	if len(pairs) < minPairs || len(kinds) < minKinds {
+		t.Fatalf("corpus has %d pairs of %d kinds; want at least %d of %d", len(pairs), len(kinds), minPairs, minKinds)
+	}
+
+	var scores []Score
+	var details strings.Builder
+	for _, p := range pairs {
+		rep, err := Audit(context.Background(), p)
+		if err != nil {
+			t.Errorf("%s: the audit failed: %v", p.Name, err)
+			continue
+		}
+		s := ScorePair(p, rep.Findings)
+		scores = append(scores, s)
+		writeDetails(&details, s, rep.Findings)
+	}
+
+	var board strings.Builder
+	musts, found := writeBoard(&board, scores)
+	recall := 1.0
+	if musts > 0 {
+		recall = float64(found) / float64(musts)
+	}
+	fmt.Fprintf(&board, "recall %d/%d = %.0f%% (bar %.0f%%); quality bars enforced: %v\n", found, musts, 100*recall, 100*minRecall, enforce)
+
+	if report {
+		fmt.Println(board.String())
+		fmt.Println(details.String())
+	} else {
+		t.Log("\n" + board.String())
+		if testing.Verbose() {
+			t.Log("\n" + details.String())
+		}
+	}
+
+	fail := t.Logf
+	if enforce {
+		fail = t.Errorf
+	}
+	if recall < minRecall {
+		fail("recall of musts %.0f%% is below %.0f%%", 100*recall, 100*minRecall)
+	}
+	for _, s := range scores {
+		if s.Found < s.Musts {
+			fail("%s: %d of %d musts missed", s.Pair, s.Musts-s.Found, s.Musts)
+		}
+		if len(s.Broken) > 0 {
+			fail("%s: %d never(s) broken", s.Pair, len(s.Broken))
+		}
+		if s.OverBudget() {
+			fail("%s: %d error+warning findings, budget %d", s.Pair, len(s.Gating), s.Budget)
+		}
+	}
+}
+
+func writeBoard(w io.Writer, scores []Score) (musts, found int) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "pair\tkind\tmusts found\tnevers broken\terror+warning / budget\tverdict")
+	for _, s := range scores {
+		verdict := "ok"
+		if !s.Pass() {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d / %d\t%s\n", s.Pair, s.Kind, s.Found, s.Musts, len(s.Broken), len(s.Gating), s.Budget, verdict)
+		musts += s.Musts
+		found += s.Found
+	}
+	tw.Flush()
+	return musts, found
+}
+
+func writeDetails(w io.Writer, s Score, findings []rules.Finding) {
+	fmt.Fprintf(w, "== %s (%s)\n", s.Pair, s.Kind)
+	for _, m := range s.Missed {
+		fmt.Fprintf(w, "  MISSED must %s (at least %s): %s\n", m, m.Severity, m.Reason)
+		for _, f := range Related(m, findings) {
+			fmt.Fprintf(w, "      seen: %s %s %s %s\n", f.Severity, f.Rule, f.Key, f.Path)
+		}
+	}
+	for _, b := range s.Broken {
+		fmt.Fprintf(w, "  BROKEN never %s: %s %s %s %s\n", b.Label, b.Finding.Severity, b.Finding.Rule, b.Finding.Key, b.Finding.Path)
+	}
+	for _, f := range s.Gating {
+		fmt.Fprintf(w, "  gating: %s %s %s %s\n", f.Severity, f.Rule, f.Key, f.Path)
+	}
+}
+
+// TestCorpusLayout checks what does not depend on the engine: every pair
+// has its licence, SOURCE, labels and a config envparity can load.
+func TestCorpusLayout(t *testing.T) {
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		for _, f := range []string{"SOURCE", "LICENSE", "labels.yaml", "envparity.yaml"} {
+			if _, err := os.Stat(filepath.Join(corpusDir, e.Name(), f)); err != nil {
+				t.Errorf("%s: %v", e.Name(), err)
+			}
+		}
+	}
+}
