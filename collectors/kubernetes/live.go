@@ -59,9 +59,10 @@ const (
 // machinery, not the application under test.
 var systemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
-// alwaysExcluded are objects every cluster makes for itself that differ by
-// design: kube-root-ca.crt holds each cluster's own CA certificate.
-var alwaysExcluded = []string{"ConfigMap/*/kube-root-ca.crt"}
+// alwaysExcluded are objects every cluster makes for itself: each
+// namespace's kube-root-ca.crt (the cluster's own CA certificate) and the
+// API server's own Service.
+var alwaysExcluded = []string{"ConfigMap/*/kube-root-ca.crt", "Service/default/kubernetes"}
 
 type liveOptions struct {
 	Context        string          `yaml:"context"`
@@ -515,7 +516,10 @@ func newDiscoverer(cfg *rest.Config) (*discoverer, error) {
 	c := rest.CopyConfig(cfg)
 	c.GroupVersion = nil
 	c.APIPath = ""
-	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	// Status is all the client decodes itself (the API server's errors).
+	scheme := runtime.NewScheme()
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
 	rc, err := rest.UnversionedRESTClientFor(c)
 	if err != nil {
 		return nil, err
