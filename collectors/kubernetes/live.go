@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -486,12 +487,8 @@ func (c *liveRun) object(u *unstructured.Unstructured, pods *podIndex, now time.
 		}
 		trimmed["metadata"] = slim
 	}
-	var n yaml.Node
-	if err := n.Encode(trimmed); err != nil {
-		return nil, fmt.Errorf("%s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
-	}
 	origin := fmt.Sprintf("%s %s", u.GetAPIVersion(), u.GetKind())
-	res, err := c.m.node(&n, origin)
+	res, err := c.m.node(toNode(trimmed), origin)
 	if err != nil {
 		return nil, err
 	}
@@ -541,6 +538,40 @@ func (d *discoverer) get(ctx context.Context, path string, v any) error {
 func (d *discoverer) version(ctx context.Context) (*version.Info, error) {
 	var v version.Info
 	return &v, d.get(ctx, "/version", &v)
+}
+
+// toNode builds the YAML node tree of a JSON-native value (as the dynamic
+// client decodes objects), which is what a manifest document decodes to:
+// the mapper then reads both alike. yaml.Node.Encode would print and parse
+// the object again, which was most of the collection's time.
+func toNode(v any) *yaml.Node {
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(x))}
+		for k, e := range x {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, toNode(e))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: make([]*yaml.Node, 0, len(x))}
+		for _, e := range x {
+			n.Content = append(n.Content, toNode(e))
+		}
+		return n
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
+	case int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(x, 10)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(x, 'g', -1, 64)}
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(v)}
 }
 
 // served is what discovery found: the resource of each kind at its group's

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
@@ -590,5 +591,26 @@ func TestRuntimeHelpers(t *testing.T) {
 	cr := clusterResource("v1.31.4-eks-2d5f260", "linux/amd64")
 	if cr.Attrs["version"] != "1.31.4-eks-2d5f260" || cr.Attrs["minor_version"] != int64(31) || cr.Attrs["major_version"] != int64(1) {
 		t.Errorf("cluster %v", cr.Attrs)
+	}
+}
+
+// TestToNodeDecodesLikeYAML: an object built into nodes decodes as the same
+// object written as YAML does.
+func TestToNodeDecodesLikeYAML(t *testing.T) {
+	obj := map[string]any{"a": "80", "b": int64(3), "c": 1.5, "d": true, "e": nil,
+		"f": []any{"x", int64(1), map[string]any{"g": "true"}}, "h": map[string]any{}}
+	var fromNode, fromText any
+	if err := toNode(obj).Decode(&fromNode); err != nil {
+		t.Fatal(err)
+	}
+	text, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(text, &fromText); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(fromText, fromNode); d != "" {
+		t.Errorf("(-yaml +node):\n%s", d)
 	}
 }
