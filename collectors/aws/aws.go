@@ -207,7 +207,7 @@ var services = map[string]service{
 	"s3":               {global: true, limit: limit{50, 100}, collect: collectS3},
 	"dynamodb":         {limit: limit{20, 50}, collect: collectDynamoDB},
 	"elasticbeanstalk": {limit: limit{5, 10}, collect: collectBeanstalk},
-	"cloudwatch":       {limit: limit{8, 10}, collect: collectCloudWatch}, // DescribeAlarms: 9/s
+	"cloudwatch":       {limit: limit{8, 10}, collect: collectCloudWatch},         // DescribeAlarms: 9/s
 	"iam":              {global: true, limit: limit{10, 20}, collect: collectIAM}, // IAM control plane
 	"sns":              {limit: limit{10, 20}, collect: collectSNS},
 	"vpc":              {limit: limit{16, 80}, collect: collectVPC}, // EC2 non-mutating, like ec2
