@@ -32,7 +32,7 @@ func TestParseBounds(t *testing.T) {
 		{"deep objects", "a.tfvars", "x = " + strings.Repeat("{a = ", 65) + "1" + strings.Repeat("}", 65) + "\n", 1, 5 + 5*64, "nested more than 64 levels"},
 		{"deep parentheses", "a.tfvars", "x = " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000) + "\n", 1, 5 + 64, "nested more than 64 levels"},
 		{"unary operators", "a.tfvars", "x = " + strings.Repeat("!", 100000) + "true\n", 1, 5 + 64, "nested more than 64 levels"},
-		{"chained conditionals", "a.tfvars", "x = " + strings.Repeat("true ? 1 : ", 100000) + "2\n", 1, 10 + 11*64, "nested more than 64 levels"},
+		{"chained conditionals", "a.tfvars", "x = " + strings.Repeat("true ? 1 : ", 10000) + "2\n", 1, 10 + 11*64, "nested more than 64 levels"},
 		{"nested templates", "a.tfvars", "x = " + strings.Repeat(`"${`, 100) + "1" + strings.Repeat(`}"`, 100) + "\n", 1, 6 + 3*64, "nested more than 64 levels"},
 		{"a 1,000,000-digit number", "a.tfvars", "x = " + strings.Repeat("9", 1000000) + "\n", 1, 5, "number of 1000000 characters"},
 		{"deep JSON", "a.tfvars.json", `{"x": ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}", 1, 6 + 64, "nested more than 64 levels"},
