@@ -137,7 +137,7 @@ type rawEnvironment struct {
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // MaxSize bounds a config file: real ones are a few kilobytes.
-const MaxSize = 16 << 20
+const MaxSize = 4 << 20
 
 // Load reads and validates a config file: a regular file of at most
 // MaxSize bytes (a FIFO or a device is refused without blocking).
