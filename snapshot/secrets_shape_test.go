@@ -289,6 +289,8 @@ func TestScrubText(t *testing.T) {
 		{"live key", "key sk_live_ScrubLiveKey12345 rejected", "ScrubLiveKey12345", "rejected"},
 		{"prose stays", "password authentication failed for user app", "", "password authentication failed for user app"},
 		{"basic prose stays", "basic authentication required", "", "basic authentication required"},
+		{"random token", "upstream said: invalid signature 9fQ2xLmZ7pR4vT8sW1yB3nK6hJ0cD5gAeUoIi", "9fQ2xLmZ7pR4vT8sW1yB3nK6hJ0cD5gAeUoIi", "invalid signature"},
+		{"uuid stays", "request 123e4567-e89b-12d3-a456-426614174000 failed", "", "123e4567-e89b-12d3-a456-426614174000"},
 		{"auth prose stays", `failed SASL auth: password authentication failed for user "app"`, "", "auth: password authentication failed"},
 	}
 	for _, tt := range tests {
