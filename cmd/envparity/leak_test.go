@@ -647,7 +647,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	covered := map[cell]bool{}
 	var planted []placement
 	configs := map[string]map[string][]string{"main": {}, "stderr": {}} // run → env → source entries
-	byCarrier := map[string]map[string][]placement{}                     // carrier → env → placements
+	byCarrier := map[string]map[string][]placement{}                    // carrier → env → placements
 	for _, c := range leakCarriers {
 		byCarrier[c.name] = map[string][]placement{}
 		for _, env := range envs {
