@@ -37,10 +37,11 @@ const MaxBody = 10 << 20
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "http",
-	Summary: "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
-	New:     New,
-	Options: options{},
+	Name:       "http",
+	Summary:    "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
+	New:        New,
+	Restricted: &collectors.Restriction{URLs: []string{"url"}, Paths: []string{"ca_file"}, Refused: []string{"request_headers_env"}, Safe: []string{"method", "json", "headers", "timeout", "expect_status"}},
+	Options:    options{},
 }
 
 type options struct {
