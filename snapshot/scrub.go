@@ -142,10 +142,23 @@ func applySpans(s string, spans []span, repl func(string) string) (string, bool)
 	return b.String(), true
 }
 
-// isMasked: a fingerprint or a mask is what redaction leaves, never a secret.
+// isMasked: a fingerprint or a mask is what redaction leaves, never a
+// secret; s may run on after it (a regexp stopped at its closing bracket).
 func isMasked(s string) bool {
-	return IsFingerprint(s) || s == Mask
+	if strings.HasPrefix(s, RedactedPrefix) {
+		return true
+	}
+	for _, m := range maskWords {
+		if len(s) >= len(m) && strings.EqualFold(s[:len(m)], m) {
+			return true
+		}
+	}
+	return false
 }
+
+// maskWords are the placeholders redaction (envparity's or a collector's,
+// such as the ssh source's cron lines) leaves in text.
+var maskWords = []string{Mask, "[secret]", "[hidden]", "[masked]", "[filtered]", "<redacted>", "<secret>", "***"}
 
 // credentialSpans finds provider keys, private keys, JWTs, webhook URLs and
 // Authorization credentials.
@@ -284,7 +297,7 @@ func pairMatches(s string, re *regexp.Regexp, spans []span) []span {
 			continue
 		}
 		v := s[vs:ve]
-		if isClearValue(v) || isMasked(v) || strings.HasPrefix(v, RedactedPrefix) || strings.HasPrefix(s[vs:], Mask) {
+		if isClearValue(v) || isMasked(v) || strings.HasPrefix(v, RedactedPrefix) || isMasked(s[vs:]) {
 			continue
 		}
 		if re == pairColon && proseColonNames[strings.ToLower(name)] {

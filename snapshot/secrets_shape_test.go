@@ -335,3 +335,17 @@ func TestScrubTextIdempotent(t *testing.T) {
 		}
 	}
 }
+
+// TestMasksStayMasks: a placeholder another step left ([secret], [redacted])
+// is not taken for a secret.
+func TestMasksStayMasks(t *testing.T) {
+	r := NewRedactor([]byte("k"))
+	for _, s := range []string{"0 4 * * * root PGPASSWORD=[secret] pg_dump shop", "curl -u admin:[secret] https://x", "backup --password [redacted] --to s3://b"} {
+		if out, changed := r.RedactString("cron", s); changed {
+			t.Errorf("%q became %q", s, out)
+		}
+		if out := ScrubText(s); out != s {
+			t.Errorf("ScrubText(%q) = %q", s, out)
+		}
+	}
+}
