@@ -421,10 +421,8 @@ func embeddedSecretSpans(v string, spans []span) []span {
 		for len(stack) > 0 && stack[len(stack)-1].indent >= indent {
 			stack = stack[:len(stack)-1]
 		}
-		inContainer := section
-		for _, o := range stack {
-			inContainer = inContainer || o.container
-		}
+		// Each open entry carries whether it or any around it is a container.
+		inContainer := section || (len(stack) > 0 && stack[len(stack)-1].container)
 		m := embeddedLine.FindStringSubmatchIndex(line)
 		if m == nil {
 			// A list item under a secret container.
@@ -444,7 +442,7 @@ func embeddedSecretSpans(v string, spans []span) []span {
 		}
 		value := line[vs:ve]
 		if value == "" || value == "|" || value == ">" || value == "|-" || value == ">-" {
-			stack = append(stack, open{indent: indent, container: info.container || info.secret})
+			stack = append(stack, open{indent: indent, container: inContainer || info.container || info.secret})
 			continue
 		}
 		if info.reference || isClearValue(value) || isMasked(value) || strings.HasPrefix(value, RedactedPrefix) {
