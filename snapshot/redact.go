@@ -470,6 +470,18 @@ func (r *Redactor) RedactResource(res *Resource) {
 	}
 }
 
+// RedactIdentity returns a name, ID, key or path with any credential inside
+// fingerprinted (a URL's token, a live key used as a name); an ordinary
+// identity comes back unchanged.
+func (r *Redactor) RedactIdentity(s string) string {
+	if !keyMayHoldSecret(s) {
+		return s
+	}
+	w := walker{r: r}
+	out, _ := w.redactKey(s)
+	return out
+}
+
 // RedactSnapshot redacts every resource of a snapshot read from a file, and
 // masks credentials in the errors its sources recorded: a file is a claim,
 // whoever wrote it, and its secrets must not reach a report in clear.

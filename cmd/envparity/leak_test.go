@@ -538,6 +538,10 @@ var leakCarriers = []leakCarrier{
 		}
 		return srcs
 	}},
+	{name: "findings-file", run: "report", accepts: func(p placement) bool { return p.where() != "tag" }, build: func(t *testing.T, h *leakHarness, env string, ps []placement) []string {
+		h.findings[env] = ps
+		return nil
+	}},
 	{name: "exec-stderr", run: "stderr", accepts: func(p placement) bool {
 		_, ok := scalarString(p.value)
 		return ok && p.where() == "attr"
@@ -569,6 +573,29 @@ type leakHarness struct {
 	servers map[string]*httptest.Server
 	mu      sync.Mutex
 	routes  map[string]route // env + path → response
+	// findings are the placements of the hand-written findings file, by environment.
+	findings map[string][]placement
+}
+
+// foreignFindings is a findings file another tool (or a hand) wrote, with
+// secrets in clear in its values and names: what report and --baseline read.
+func (h *leakHarness) foreignFindings(t *testing.T) []byte {
+	var fs []any
+	for i, sp := range h.findings["staging"] {
+		pp := h.findings["prod"][i]
+		f := map[string]any{"rule": "unclassified", "severity": "info", "type": "custom.leak.config", "key": "app",
+			"environment": "staging", "path": sp.witness, "values": map[string]any{"prod": pp.value, "staging": sp.value},
+			"title": "Unclassified difference", "message": "app: " + sp.witness + " differs", "why": "-", "remedy": "-", "waived": nil}
+		if sp.where() == "name" {
+			f["path"], f["values"] = "", map[string]any{"prod": "present", "staging": "present"}
+			f["names"] = map[string]any{"prod": pp.value, "staging": sp.value}
+			f["key"] = sp.witness
+		}
+		fs = append(fs, f)
+	}
+	return mustJSON(t, map[string]any{"schema": 1, "generated_at": "2026-11-16T09:00:00Z", "reference": "prod", "environments": []string{"prod", "staging"},
+		"sources":  []any{map[string]any{"environment": "staging", "name": "gen", "kind": "custom", "ok": true, "resources": 1, "error": ""}},
+		"complete": true, "findings": fs, "summary": map[string]any{"error": 0, "warning": 0, "info": len(fs), "waived": 0}})
 }
 
 type route struct {
@@ -614,7 +641,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Skip("/bin/sh is missing")
 	}
 	envs := []string{"prod", "staging"}
-	h := &leakHarness{dir: t.TempDir(), key: []byte("leak-test-key-" + rawToken("key")), servers: map[string]*httptest.Server{}, routes: map[string]route{}}
+	h := &leakHarness{dir: t.TempDir(), key: []byte("leak-test-key-" + rawToken("key")), servers: map[string]*httptest.Server{}, routes: map[string]route{}, findings: map[string][]placement{}}
 	for _, env := range envs {
 		env := env
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -646,8 +673,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	type cell struct{ vector, carrier string }
 	covered := map[cell]bool{}
 	var planted []placement
-	configs := map[string]map[string][]string{"main": {}, "stderr": {}} // run → env → source entries
-	byCarrier := map[string]map[string][]placement{}                    // carrier → env → placements
+	configs := map[string]map[string][]string{"main": {}, "stderr": {}, "report": {}} // run → env → source entries
+	byCarrier := map[string]map[string][]placement{}                                  // carrier → env → placements
 	for _, c := range leakCarriers {
 		byCarrier[c.name] = map[string][]placement{}
 		for _, env := range envs {
@@ -684,6 +711,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		return path
 	}
 	mainCfg := writeConfig("envparity.yaml", configs["main"])
+	writeFile(t, filepath.Join(h.dir, "foreign-findings.json"), h.foreignFindings(t))
 	stderrCfg := writeConfig("stderr.yaml", configs["stderr"])
 
 	// Slack: a loopback incoming webhook records what is posted.
@@ -744,7 +772,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	in := func(name string) string { return filepath.Join(h.dir, name) }
 
 	// 1. The audit, in every format, with progress, matching and a Slack post.
-	run("audit", drift, append([]string{"audit", "-c", mainCfg, "--explain-matching", "--format", "table", "--slack-webhook-env", "LEAK_SLACK_URL"}, formats("audit")...)...)
+	run("audit", drift, append([]string{"audit", "-c", mainCfg, "--explain-matching", "--format", "table", "--slack-webhook-env", "LEAK_SLACK_URL",
+		"--baseline", in("foreign-findings.json")}, formats("audit")...)...)
 	collectFormats("audit", "audit")
 	// 2. Snapshots of each environment, then their diff in every format.
 	for _, env := range envs {
@@ -774,7 +803,17 @@ func TestNoSecretLeaks(t *testing.T) {
 	// 4. report re-rendered from the audit's findings.
 	run("report", drift, append([]string{"report", in("audit.json")}, formats("report")...)...)
 	collectFormats("report", "report")
-	// 5. Commands that fail after printing secrets on standard error.
+	// 5. report of a hand-written findings file (secrets in clear in its values).
+	run("report foreign", drift, append([]string{"report", in("foreign-findings.json")}, formats("freport")...)...)
+	collectFormats("report foreign", "freport")
+	if data, err := os.ReadFile(in("freport.json")); err == nil {
+		for _, p := range h.findings["staging"] {
+			if !bytes.Contains(data, []byte(p.witness)) {
+				t.Errorf("findings-file: %s (%s) never reached the report", p.witness, p.vector.name)
+			}
+		}
+	}
+	// 6. Commands that fail after printing secrets on standard error.
 	_, stderrOut := run("stderr audit", []int{exitSource}, append([]string{"audit", "-c", stderrCfg, "--format", "table"}, formats("stderr")...)...)
 	collectFormats("stderr audit", "stderr")
 	for _, env := range envs {
