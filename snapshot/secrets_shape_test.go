@@ -51,6 +51,8 @@ func TestSecretsByTypeAndShape(t *testing.T) {
 		{"secret name", "secretName", "db-credentials", false},
 		{"existing secret", "existingSecret", "db-credentials", false},
 		{"password file", "DB_PASSWORD_FILE", "/run/secrets/db", false},
+		{"ingress auth secret annotation", "nginx.ingress.kubernetes.io/auth-secret", "default/basic-auth", false},
+		{"helm secret key names", "auth.secretKeys.adminPasswordKey", "postgres-password", false},
 		// Values that cannot be secrets under a secret name.
 		{"bool under secret name", "api_token", true, false},
 		{"short number", "otp", json.Number("6"), false},
