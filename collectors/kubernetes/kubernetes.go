@@ -28,10 +28,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "kubernetes-manifests",
-	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, Services, ConfigMaps, Secrets (fingerprints), routes, policies",
-	New:     New,
-	Options: options{},
+	Name:       "kubernetes-manifests",
+	Summary:    "rendered Kubernetes manifests: workloads, autoscalers, PDBs, Services, ConfigMaps, Secrets (fingerprints), routes, policies",
+	New:        New,
+	Options:    options{},
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}},
 }
 
 type options struct {
