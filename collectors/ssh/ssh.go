@@ -43,6 +43,7 @@ var Kind = collectors.Kind{
 	Name:    "ssh",
 	Summary: "plain servers over SSH (read-only): packages, runtimes, services, cron, singletons, ports, sysctl, config files",
 	New:     New,
+	Options: options{},
 }
 
 // Defaults.
