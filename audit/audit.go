@@ -6,6 +6,8 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +34,7 @@ func Rules(cfg *config.Config) ([]*rules.Rule, error) {
 	var overrides []rules.Override
 	for i, r := range cfg.Rules {
 		o := rules.Override{
-			ID: r.ID, Title: r.Title, Severity: r.Severity, Type: r.Type, Path: r.Path, Expect: r.Expect,
+			ID: r.ID, Title: r.Title, Severity: r.Severity, Tier: r.Tier, Type: r.Type, Path: r.Path, Expect: r.Expect,
 			When: r.When, Granularity: r.Granularity, Direction: r.Direction, Message: r.Message,
 			Why: r.Why, Remedy: r.Remedy, MaxRatio: r.MaxRatio, MaxDelta: r.MaxDelta, Disabled: r.Disabled,
 			Origin: fmt.Sprintf("%s:%d:%d", r.Pos.File, r.Pos.Line, r.Pos.Col),
@@ -79,6 +81,25 @@ func Waivers(cfg *config.Config) []rules.Waiver {
 // its structure, every source's options and every rule. All problems come
 // back together, in file order.
 func Load(path string, reg *collectors.Registry) (*config.Config, error) {
+	return LoadWith(path, reg, LoadOptions{})
+}
+
+// LoadOptions configure LoadWith.
+type LoadOptions struct {
+	// Restricted, when set, loads the config as one that is not trusted:
+	// every source must keep to these restrictions (see Restrict).
+	Restricted *Restrictions
+}
+
+// LoadWith is Load with options: in restricted mode, every refusal joins
+// the other problems, with its position.
+func LoadWith(path string, reg *collectors.Registry, o LoadOptions) (*config.Config, error) {
+	if o.Restricted != nil {
+		// The config file itself may not be a link to a file elsewhere.
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, &snapshot.InputError{File: path, Msg: "the config is a symbolic link: in restricted mode it must be a regular file"}
+		}
+	}
 	cfg, err := config.Load(path)
 	if cfg == nil {
 		return nil, err
@@ -97,6 +118,9 @@ func Load(path string, reg *collectors.Registry) (*config.Config, error) {
 			return nil, err
 		}
 		errs = append(errs, ies...)
+	}
+	if err := Restrict(cfg, reg, o.Restricted); err != nil {
+		errs = append(errs, err.(snapshot.InputErrors)...)
 	}
 	if len(errs) > 0 {
 		// A problem both the config and the rule compiler see is said once.
@@ -193,6 +217,31 @@ type JudgeOptions struct {
 	ExplainMatching bool
 	// Notes are added to the report (redaction caveats and the like).
 	Notes []string
+	// Unchecked are reasons the audit could not check everything although
+	// every source was collected (fingerprints made with different keys):
+	// the report is marked incomplete and says why.
+	Unchecked []string
+}
+
+// ListKeys converts the config's list identity overrides for the diff,
+// most specific pattern first. The config has validated the patterns.
+func ListKeys(cfg *config.Config) []diff.ListKey {
+	var out []diff.ListKey
+	for _, pattern := range snapshot.SortedKeys(cfg.Match.ListKeys) {
+		pp, err := snapshot.CompilePathPattern(pattern)
+		if err != nil {
+			continue
+		}
+		out = append(out, diff.ListKey{Pattern: pp, Field: cfg.Match.ListKeys[pattern]})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Pattern, out[j].Pattern
+		if a.Exact != b.Exact {
+			return a.Exact
+		}
+		return a.Literal > b.Literal
+	})
+	return out
 }
 
 // Judge compares the snapshots and judges the differences.
@@ -201,6 +250,7 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 	if o.Config != nil {
 		mo.Tags = o.Config.Match.Tags
 		mo.Aliases = o.Config.Match.Aliases
+		mo.ListKeys = ListKeys(o.Config)
 		for _, e := range o.Config.Environments {
 			mo.Tokens[e.Name] = e.Tokens
 		}
@@ -222,7 +272,10 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 		Environments: res.Environments,
 		Complete:     true,
 		Findings:     ev.Findings,
-		Notes:        append([]string(nil), o.Notes...),
+		Notes:        append(append([]string(nil), o.Unchecked...), o.Notes...),
+	}
+	if len(o.Unchecked) > 0 {
+		rep.Complete = false
 	}
 	for _, env := range res.Environments {
 		for _, s := range snaps[env].Sources {

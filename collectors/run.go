@@ -57,6 +57,8 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 			}
 			start := time.Now()
 			res, keyID, err := r.collectSource(ctx, src, deps)
+			err = scrubError(err)
+			keyID = fingerprintKeyID(res, keyID, deps.Redactor)
 			took := time.Since(start)
 			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds(), RedactionKeyID: keyID}
 			var serr *SourceError
@@ -81,6 +83,23 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 	}
 	snap.Sort()
 	return snap, errs
+}
+
+// fingerprintKeyID is the key that made the fingerprints a source's
+// resources hold, recorded in its status so that comparing fingerprints
+// made with different keys fails closed, in this run and in any later diff
+// of the snapshot: the key the facts were read with (a snapshot file, an
+// exec command's snapshot) when the collector reports one, else this run's.
+// A source that holds no fingerprint records none: whatever key it was
+// taken with, it cannot hide a shared credential.
+func fingerprintKeyID(res []snapshot.Resource, reported string, red *snapshot.Redactor) string {
+	if !snapshot.HasFingerprints(res) {
+		return ""
+	}
+	if reported == "" && red != nil {
+		return red.KeyID()
+	}
+	return reported
 }
 
 // collectSource runs one collector, turning a panic into an error and
@@ -118,4 +137,26 @@ func (r *Registry) collectSource(ctx context.Context, src config.Source, deps De
 		kept = append(kept, rs)
 	}
 	return kept, keyID, err
+}
+
+// scrubbedError is a source's error with the credentials in its message
+// masked: the message reaches stderr, the snapshot and every report. The
+// cause stays reachable for errors.As (the exit code depends on it).
+type scrubbedError struct {
+	err error
+	msg string
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func scrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if scrubbed := snapshot.ScrubText(msg); scrubbed != msg {
+		return &scrubbedError{err: err, msg: scrubbed}
+	}
+	return err
 }

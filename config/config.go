@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/envparity/envparity/internal/yamlbound"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	Rules []Rule
 	// Waivers accept known drift for a time.
 	Waivers []Waiver
+	// Isolation configures the isolation rules.
+	Isolation Isolation
 }
 
 // Environment is one environment and the sources that describe it.
@@ -72,7 +75,10 @@ type Match struct {
 	Tags []string `yaml:"tags"`
 	// Aliases map, per resource type, a resource name to its key.
 	Aliases map[string]map[string]string `yaml:"aliases"`
-	Pos     Pos
+	// ListKeys name the identity field of the lists at the paths a glob
+	// matches ({"keys.apps": app_name}), overriding detection.
+	ListKeys map[string]string `yaml:"list_keys"`
+	Pos      Pos
 }
 
 // Rule is a custom rule or an override of a built-in rule, as written in the
@@ -81,6 +87,7 @@ type Rule struct {
 	ID          string   `yaml:"id"`
 	Title       *string  `yaml:"title"`
 	Severity    *string  `yaml:"severity"`
+	Tier        *string  `yaml:"tier"`
 	Type        *string  `yaml:"type"`
 	Path        *string  `yaml:"path"`
 	Expect      *string  `yaml:"expect"`
@@ -112,12 +119,13 @@ type Waiver struct {
 }
 
 type rawConfig struct {
-	Version      *int      `yaml:"version"`
-	Reference    string    `yaml:"reference"`
-	Environments yaml.Node `yaml:"environments"`
-	Match        Match     `yaml:"match"`
-	Rules        []Rule    `yaml:"rules"`
-	Waivers      []Waiver  `yaml:"waivers"`
+	Version      *int         `yaml:"version"`
+	Reference    string       `yaml:"reference"`
+	Environments yaml.Node    `yaml:"environments"`
+	Match        Match        `yaml:"match"`
+	Rules        []Rule       `yaml:"rules"`
+	Waivers      []Waiver     `yaml:"waivers"`
+	Isolation    rawIsolation `yaml:"isolation"`
 }
 
 type rawEnvironment struct {
@@ -128,11 +136,21 @@ type rawEnvironment struct {
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// Load reads and validates a config file.
+// MaxSize bounds a config file: real ones are a few kilobytes.
+const MaxSize = 16 << 20
+
+// Load reads and validates a config file: a regular file of at most
+// MaxSize bytes (a FIFO or a device is refused without blocking).
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := snapshot.ReadInput(path, MaxSize)
 	if err != nil {
-		return nil, &snapshot.InputError{File: path, Msg: fmt.Sprintf("cannot read config: %v", errors.Unwrap(err))}
+		msg := err.Error()
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "no such file or directory"
+		} else if u := errors.Unwrap(err); u != nil {
+			msg = u.Error()
+		}
+		return nil, &snapshot.InputError{File: path, Msg: "cannot read config: " + strings.TrimPrefix(msg, path+" ")}
 	}
 	return Parse(data, path)
 }
@@ -140,7 +158,16 @@ func Load(path string) (*Config, error) {
 // Parse parses and validates config data read from file. On a problem it
 // returns snapshot.InputErrors and, when the YAML itself was readable, the
 // partial config.
+//
+// The config is read within the input bounds of every file (see
+// internal/yamlbound): bytes that are not UTF-8, nesting deeper than
+// snapshot.MaxDepth and aliases expanding beyond their budget are reported
+// at their position. YAML merge keys (<<: *defaults) are resolved, a key
+// written in a mapping overriding a merged one.
 func Parse(data []byte, file string) (*Config, error) {
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -153,6 +180,12 @@ func Parse(data []byte, file string) (*Config, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &snapshot.InputError{File: file, Line: extra.Line, Col: extra.Column, Msg: "more than one YAML document; the config is one document"}
 	}
+	if err := yamlbound.Check([]*yaml.Node{&doc}, file); err != nil {
+		return nil, err
+	}
+	if err := yamlbound.ResolveMerges(&doc, file); err != nil {
+		return nil, err
+	}
 	d := &strictDecoder{file: file}
 	var raw rawConfig
 	d.decode(&doc, target(&raw), "")
@@ -160,7 +193,9 @@ func Parse(data []byte, file string) (*Config, error) {
 	cfg := &Config{File: file, Dir: filepath.Dir(file), Reference: raw.Reference, Match: raw.Match, Rules: raw.Rules, Waivers: raw.Waivers}
 
 	if raw.Version == nil {
-		d.fail(root, "version", "missing (want version: %d)", Version)
+		if valueNode(root, "version") == root {
+			d.fail(root, "version", "missing (want version: %d)", Version)
+		} // else: written but not an integer, reported by decode already
 	} else if *raw.Version != Version {
 		d.fail(valueNode(root, "version"), "version", "unsupported version %d (this envparity reads version %d)", *raw.Version, Version)
 	} else {
@@ -177,8 +212,10 @@ func Parse(data []byte, file string) (*Config, error) {
 	} else if cfg.Environment(raw.Reference) == nil && len(cfg.Environments) > 0 {
 		d.fail(valueNode(root, "reference"), "reference", "%q is not one of the environments (%s)", raw.Reference, strings.Join(cfg.EnvironmentNames(), ", "))
 	}
+	d.validateListKeys(&cfg.Match)
 	d.validateRules(cfg.Rules)
 	d.validateWaivers(cfg)
+	cfg.Isolation = d.isolation(raw.Isolation)
 	if len(d.errs) > 0 {
 		// The partial config goes back too, so that callers can add the
 		// problems only they can see (source options, rule conditions) and
@@ -189,6 +226,9 @@ func Parse(data []byte, file string) (*Config, error) {
 }
 
 func yamlSyntaxError(file string, data []byte, err error) error {
+	if derr := yamlbound.DepthError(data, file, err); derr != nil {
+		return derr
+	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
 	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
@@ -342,6 +382,40 @@ func (s *Source) Errorf(key, format string, args ...any) error {
 	return p.Errorf(joinField(s.Field, key), format, args...)
 }
 
+// OptionKeys lists the collector-specific keys the source sets, in file order.
+func (s *Source) OptionKeys() []string {
+	if s.options == nil {
+		return nil
+	}
+	var keys []string
+	for i := 0; i+1 < len(s.options.Content); i += 2 {
+		keys = append(keys, s.options.Content[i].Value)
+	}
+	return keys
+}
+
+// Strings returns the values of an option that is a string or a list of
+// strings; nil for an absent key or any other shape.
+func (s *Source) Strings(key string) []string {
+	n := valueNode(s.options, key)
+	if n == nil || n == s.options {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}
+	case yaml.SequenceNode:
+		var out []string
+		for _, e := range n.Content {
+			if e.Kind == yaml.ScalarNode {
+				out = append(out, e.Value)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 // Resolve resolves a path from the config relative to the config's directory.
 func (s *Source) Resolve(path string) string {
 	if path == "" || filepath.IsAbs(path) || strings.Contains(path, "://") {
@@ -438,6 +512,18 @@ func (d *strictDecoder) validateRules(rules []Rule) {
 		}
 		if r.MaxDelta != nil && *r.MaxDelta < 0 {
 			at("max_delta", "must not be negative, got %v", *r.MaxDelta)
+		}
+	}
+}
+
+func (d *strictDecoder) validateListKeys(m *Match) {
+	for _, pattern := range snapshot.SortedKeys(m.ListKeys) {
+		field := "match.list_keys." + pattern
+		if _, err := snapshot.CompilePathPattern(pattern); err != nil || pattern == "" {
+			d.errs = append(d.errs, m.Pos.Errorf(field, "not a path glob: %v", err))
+		}
+		if strings.TrimSpace(m.ListKeys[pattern]) == "" {
+			d.errs = append(d.errs, m.Pos.Errorf(field, "missing: name the field that identifies the list's elements"))
 		}
 	}
 }

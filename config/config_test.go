@@ -139,6 +139,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(valid))
 	f.Add([]byte("version: 1\nreference: prod\nenvironments: {prod: {sources: [{name: a, kind: x, k: &a [1]}]}}\n"))
 	f.Add([]byte("a: *b\n"))
+	f.Add([]byte("version: 1\nreference: prod\nx: &a [1, 2]\ny: &b [*a, *a, *a]\nz: {<<: {k: 1}, k: 2}\n"))
+	f.Add([]byte("version: \"1\"\n# \xff\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, err := Parse(data, "fuzz.yaml")
 		if err == nil {
@@ -161,4 +163,94 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("rejection is not an InputError: %T %v", err, err)
 		}
 	})
+}
+
+func TestListKeys(t *testing.T) {
+	base := "version: 1\nreference: prod\nenvironments:\n  prod:\n    sources: [{name: a, kind: snapshot, path: p.json}]\nmatch:\n"
+	cfg, err := Parse([]byte(base+"  list_keys: {\"keys.apps\": app_name, \"**.routes\": host}\n"), "envparity.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Match.ListKeys["keys.apps"] != "app_name" || cfg.Match.ListKeys["**.routes"] != "host" {
+		t.Errorf("list_keys = %v", cfg.Match.ListKeys)
+	}
+	_, err = Parse([]byte(base+"  list_keys: {\"apps[\": name, routes: \"\"}\n"), "envparity.yaml")
+	if err == nil || !strings.Contains(err.Error(), "match.list_keys.apps[: not a path glob") || !strings.Contains(err.Error(), "match.list_keys.routes: missing") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestParseInputHandling: the config is read like any hostile input
+// (issue 10): bytes that are not UTF-8 at their line and column, alias
+// bombs and deep nesting refused where they start, one clear problem for a
+// quoted version, merge keys resolved instead of "kind: missing".
+func TestParseInputHandling(t *testing.T) {
+	laughs := "version: 1\nreference: prod\nenvironments:\n  prod:\n    sources:\n      - name: a\n        kind: x\n        opt:\n"
+	laughs += `          a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n"
+	prev := "a"
+	for _, c := range "bcdefghi" {
+		laughs += "          " + string(c) + ": &" + string(c) + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n"
+		prev = string(c)
+	}
+	tests := []struct {
+		name      string
+		doc       string
+		line, col int
+		field     string
+		msg       string
+		limit     bool
+	}{
+		{"not UTF-8", "version: 1\nreference: prod\n# caf\xe9\nenvironments: {}\n", 3, 6, "", "not UTF-8", false},
+		{"quoted version", "version: \"1\"\nreference: prod\nenvironments: {prod: {sources: [{name: a, kind: x}]}}\n", 1, 10, "version", `expected an integer, got "1"`, false},
+		{"billion laughs", laughs, 13, 18, "", "aliases expand this document beyond", true},
+		{"100,000 levels", "version: 1\nreference: prod\nenvironments: {prod: {sources: [{name: a, kind: x, o: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}]}}\n", 3, 115, "", "nested more than 64 levels", true},
+		{"merge of a scalar", "version: 1\nreference: prod\nbase: &b x\nenvironments: {prod: {sources: [{<<: *b, name: a}]}}\n", 4, 38, "<<", "merge key takes a mapping", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc), "e.yaml")
+			var ies snapshot.InputErrors
+			if errors.As(err, &ies) && len(ies) != 1 {
+				t.Fatalf("want one problem, got %d:\n%v", len(ies), err)
+			}
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v (%T)", err, err)
+			}
+			if ie.Line != tt.line || ie.Col != tt.col || ie.Field != tt.field || !strings.Contains(ie.Msg, tt.msg) {
+				t.Errorf("got %q; want e.yaml:%d:%d: %s: %s", ie.Error(), tt.line, tt.col, tt.field, tt.msg)
+			}
+			if errors.Is(err, snapshot.ErrLimit) != tt.limit {
+				t.Errorf("errors.Is(ErrLimit) = %v", !tt.limit)
+			}
+		})
+	}
+}
+
+// TestParseMergeKeys: sources share settings through an anchor and merge
+// keys; a key written in the source overrides the merged one.
+func TestParseMergeKeys(t *testing.T) {
+	doc := `version: 1
+reference: prod
+environments:
+  prod:
+    sources:
+      - &files {name: app, kind: files, paths: [prod.yaml], format: yaml}
+      - {<<: *files, name: more, paths: [more-prod.yaml]}
+`
+	cfg, err := Parse([]byte(doc), "e.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := cfg.Environments[0].Sources[1]
+	var o struct {
+		Paths  []string `yaml:"paths"`
+		Format string   `yaml:"format"`
+	}
+	if err := src.Decode(&o); err != nil {
+		t.Fatal(err)
+	}
+	if src.Name != "more" || src.Kind != "files" || len(o.Paths) != 1 || o.Paths[0] != "more-prod.yaml" || o.Format != "yaml" {
+		t.Errorf("merged source %s (%s): %+v", src.Name, src.Kind, o)
+	}
 }

@@ -2,11 +2,9 @@ package diff
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/envparity/envparity/snapshot"
 )
@@ -38,8 +36,10 @@ type Pair struct {
 // as a whole is present on one side only.
 type Change struct {
 	Pair *Pair
-	Path string
-	Kind Kind
+	// Path is the canonical text form of Steps (see snapshot.Path).
+	Path  string
+	Steps snapshot.Path
+	Kind  Kind
 	// Ref and Other are the values; nil on the side where Kind says absent.
 	Ref, Other any
 }
@@ -76,6 +76,13 @@ type Options struct {
 	ExplainMatching bool
 }
 
+// ListKey names the identity field of the lists at the paths a pattern
+// matches, overriding detection (config: match.list_keys).
+type ListKey struct {
+	Pattern snapshot.PathPattern
+	Field   string
+}
+
 // Compare pairs every environment's resources with the reference's and walks
 // each pair's attributes.
 func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options) (*Result, error) {
@@ -103,7 +110,8 @@ func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options
 	refIdx := indexEnv(reference, keys[reference], &opts.Match, ambiguous, infos)
 	for _, env := range res.Environments[1:] {
 		otherIdx := indexEnv(env, keys[env], &opts.Match, ambiguous, infos)
-		res.compareEnv(env, ref, snaps[env], refIdx, otherIdx)
+		w := &walker{refTokens: opts.Match.Tokens[reference], otherTokens: opts.Match.Tokens[env], listKeys: opts.Match.ListKeys}
+		res.compareEnv(env, ref, snaps[env], refIdx, otherIdx, w)
 	}
 	slices.SortFunc(res.Pairs, comparePairs)
 	slices.SortFunc(res.Changes, func(a, b Change) int {
@@ -139,7 +147,7 @@ func comparePairs(a, b *Pair) int {
 	return strings.Compare(a.Env, b.Env)
 }
 
-func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource) {
+func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource, w *walker) {
 	refBlind, otherBlind := !ref.Complete(), !other.Complete()
 	var both []*Pair
 	for tk, r := range refIdx {
@@ -168,123 +176,5 @@ func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx,
 		res.Pairs = append(res.Pairs, p)
 		res.Changes = append(res.Changes, Change{Pair: p, Kind: Added, Other: o.Name})
 	}
-	res.Changes = append(res.Changes, walkPairs(both)...)
-}
-
-// walkPairs compares the attributes of every pair, on all CPUs when there
-// are enough pairs to pay for it. The caller sorts the changes.
-func walkPairs(pairs []*Pair) []Change {
-	workers := runtime.GOMAXPROCS(0)
-	if len(pairs) < 2000 || workers < 2 {
-		var out []Change
-		for _, p := range pairs {
-			walk(p, "", p.Ref.Attrs, p.Other.Attrs, &out)
-		}
-		return out
-	}
-	parts := make([][]Change, workers)
-	var wg sync.WaitGroup
-	chunk := (len(pairs) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(pairs))
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, p := range pairs[lo:hi] {
-				walk(p, "", p.Ref.Attrs, p.Other.Attrs, &parts[w])
-			}
-		}()
-	}
-	wg.Wait()
-	var out []Change
-	for _, part := range parts {
-		out = append(out, part...)
-	}
-	return out
-}
-
-// walk compares two attribute maps, recursing into nested maps so that a
-// path names the deepest differing key; anything else compares as a whole.
-func walk(p *Pair, prefix string, a, b map[string]any, out *[]Change) {
-	for k, av := range a {
-		bv, ok := b[k]
-		if !ok {
-			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Removed, Ref: av})
-			continue
-		}
-		am, aIsMap := av.(map[string]any)
-		bm, bIsMap := bv.(map[string]any)
-		if aIsMap && bIsMap {
-			walk(p, join(prefix, k), am, bm, out)
-			continue
-		}
-		if !snapshot.Equal(av, bv) {
-			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Changed, Ref: av, Other: bv})
-		}
-	}
-	for k, bv := range b {
-		if _, ok := a[k]; !ok {
-			*out = append(*out, Change{Pair: p, Path: join(prefix, k), Kind: Added, Other: bv})
-		}
-	}
-}
-
-func join(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "." + k
-}
-
-// SameLeaves calls fn for every attribute path whose value is present and
-// equal on both sides of a pair, for rules that judge equality as drift
-// (shared credentials).
-func SameLeaves(p *Pair, fn func(path string, v any)) {
-	if p.Ref == nil || p.Other == nil {
-		return
-	}
-	sameLeaves("", p.Ref.Attrs, p.Other.Attrs, fn)
-}
-
-// SameLeavesUnder is SameLeaves restricted to the given top-level attributes.
-func SameLeavesUnder(p *Pair, roots []string, fn func(path string, v any)) {
-	if p.Ref == nil || p.Other == nil {
-		return
-	}
-	for _, k := range roots {
-		av, aok := p.Ref.Attrs[k]
-		bv, bok := p.Other.Attrs[k]
-		if !aok || !bok {
-			continue
-		}
-		am, aIsMap := av.(map[string]any)
-		bm, bIsMap := bv.(map[string]any)
-		switch {
-		case aIsMap && bIsMap:
-			sameLeaves(k, am, bm, fn)
-		case snapshot.Equal(av, bv):
-			fn(k, av)
-		}
-	}
-}
-
-func sameLeaves(prefix string, a, b map[string]any, fn func(string, any)) {
-	for k, av := range a {
-		bv, ok := b[k]
-		if !ok {
-			continue
-		}
-		am, aIsMap := av.(map[string]any)
-		bm, bIsMap := bv.(map[string]any)
-		if aIsMap && bIsMap {
-			sameLeaves(join(prefix, k), am, bm, fn)
-			continue
-		}
-		if snapshot.Equal(av, bv) {
-			fn(join(prefix, k), av)
-		}
-	}
+	res.Changes = append(res.Changes, w.walkPairs(both)...)
 }

@@ -19,6 +19,8 @@ type MatchOptions struct {
 	Tags []string
 	// Aliases map, per resource type ("*" for any), a resource name to its key.
 	Aliases map[string]map[string]string
+	// ListKeys override the identity field of lists at matching paths.
+	ListKeys []ListKey
 }
 
 // KeyInfo explains how one resource's match key was derived.

@@ -50,8 +50,11 @@ func NewEngine(rules []*Rule) *Engine {
 	}
 	roots := map[string]bool{}
 	for _, r := range e.differ {
-		root, _, _ := strings.Cut(r.Path, ".")
-		if root == "" || strings.ContainsAny(root, "*?") {
+		root := r.Path
+		if i := strings.IndexAny(root, ".["); i >= 0 {
+			root = root[:i]
+		}
+		if root == "" || strings.ContainsAny(root, "*?\"") {
 			roots = nil
 			break
 		}
@@ -63,17 +66,21 @@ func NewEngine(rules []*Rule) *Engine {
 	return e
 }
 
-// moreSpecific orders rules: exact path over glob, exact type over glob,
-// more literal characters, a condition over none, user over built-in, then id.
+// moreSpecific orders rules: semantic tier over fallback, then exact path
+// over glob, exact type over glob, more literal characters, a condition
+// over none, user over built-in, then id.
 func moreSpecific(a, b *Rule) bool {
-	if a.pathGlob.exact != b.pathGlob.exact {
-		return a.pathGlob.exact
+	if fa, fb := a.Tier == TierFallback, b.Tier == TierFallback; fa != fb {
+		return fb
+	}
+	if a.pathGlob.Exact != b.pathGlob.Exact {
+		return a.pathGlob.Exact
 	}
 	if a.typeGlob.exact != b.typeGlob.exact {
 		return a.typeGlob.exact
 	}
-	if a.pathGlob.literal != b.pathGlob.literal {
-		return a.pathGlob.literal > b.pathGlob.literal
+	if a.pathGlob.Literal != b.pathGlob.Literal {
+		return a.pathGlob.Literal > b.pathGlob.Literal
 	}
 	if a.typeGlob.literal != b.typeGlob.literal {
 		return a.typeGlob.literal > b.typeGlob.literal
@@ -108,6 +115,16 @@ type Evaluation struct {
 type change struct {
 	diff.Change
 	equal bool
+	// loose is the path split for glob matching, computed on first use.
+	loose    snapshot.LooseSegments
+	hasLoose bool
+}
+
+func (c *change) segments() snapshot.LooseSegments {
+	if !c.hasLoose {
+		c.loose, c.hasLoose = c.Steps.Loose(), true
+	}
+	return c.loose
 }
 
 // Evaluate applies the rules to every change of the diff (and to equal
@@ -130,11 +147,12 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 			if p.Ref == nil || p.Other == nil || !e.anyDifferType(p.Type) {
 				continue
 			}
-			visit := func(path string, v any) {
-				if !e.anyDifferPath(p.Type, path) {
+			visit := func(steps snapshot.Path, path string, v any) {
+				loose := steps.Loose()
+				if !e.anyDifferPath(p.Type, loose) {
 					return
 				}
-				c := change{Change: diff.Change{Pair: p, Path: path, Kind: diff.Changed, Ref: v, Other: v}, equal: true}
+				c := change{Change: diff.Change{Pair: p, Path: path, Steps: steps, Kind: diff.Changed, Ref: v, Other: v}, equal: true, loose: loose, hasLoose: true}
 				if f, ok := e.judge(res, &c, cache); ok {
 					out = append(out, f)
 				}
@@ -184,9 +202,9 @@ func (e *Engine) anyDifferType(typ string) bool {
 	return false
 }
 
-func (e *Engine) anyDifferPath(typ, path string) bool {
+func (e *Engine) anyDifferPath(typ string, path snapshot.LooseSegments) bool {
 	for _, r := range e.differ {
-		if r.typeGlob.match(typ) && r.pathGlob.match(path) {
+		if r.typeGlob.match(typ) && r.pathGlob.MatchLoose(path) {
 			return true
 		}
 	}
@@ -215,7 +233,7 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 			if r.Path != "" {
 				continue
 			}
-		} else if r.Path == "" || !r.pathGlob.match(c.Path) {
+		} else if r.Path == "" || !r.pathGlob.MatchLoose(c.segments()) {
 			continue
 		}
 		if !r.appliesToKind(c) {
@@ -257,7 +275,7 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 // rules written for them (secret_fingerprints.**, parameters.**) apply.
 func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) []Finding {
 	f, ok, r := e.decide(res, c, cache)
-	if r != nil && r.pathGlob.literal > 0 {
+	if r != nil && r.pathGlob.Literal > 0 {
 		if ok {
 			return []Finding{f}
 		}
@@ -269,7 +287,8 @@ func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair]
 		sub, _ = c.Other.(map[string]any)
 	}
 	for k, v := range sub {
-		leaf := change{Change: diff.Change{Pair: c.Pair, Path: c.Path + "." + k, Kind: c.Kind}}
+		ks := snapshot.Key(k)
+		leaf := change{Change: diff.Change{Pair: c.Pair, Path: snapshot.AppendText(c.Path, ks), Steps: c.Steps.Append(ks), Kind: c.Kind}}
 		if c.Kind == diff.Added {
 			leaf.Other = v
 		} else {
@@ -322,6 +341,8 @@ func (a *activation) ResolveName(name string) (any, bool) {
 			return "same", true
 		}
 		return string(a.c.Kind), true
+	case "leaf":
+		return leafName(a.c.Steps), true
 	case "ref_value":
 		return celValue(a.c.Ref), true
 	case "other_value":
@@ -336,6 +357,13 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 // kind of change. A directional covers rule does not apply to the direction
 // it allows (staging ahead of prod), so a more general rule can classify it.
 func (r *Rule) appliesToKind(c *change) bool {
+	switch r.Expect {
+	case ExpectPresence, ExpectRatio, ExpectVersion:
+		// An attribute absent on one side is unknown there, never zero,
+		// false or version 0: "set in one environment only" is for the
+		// rules about keys (the fallback tier) to judge.
+		return c.Path == "" || c.equal || c.Kind == diff.Changed
+	}
 	if r.Expect != ExpectCovers || c.equal {
 		return true
 	}
@@ -419,9 +447,6 @@ func (r *Rule) check(c *change) (drift bool, problem string) {
 	case ExpectVersion:
 		if !refPresent || !otherPresent {
 			return true, ""
-		}
-		if ka, kb := snapshot.KindOf(c.Ref), snapshot.KindOf(c.Other); ka != kb && !c.equal {
-			return false, fmt.Sprintf("the values are of different kinds (%s %s and %s %s)", ka, snapshot.Format(c.Ref), kb, snapshot.Format(c.Other))
 		}
 		va, aok := parseVersion(c.Ref)
 		vb, bok := parseVersion(c.Other)
@@ -577,7 +602,12 @@ func (w *Waiver) matches(f *Finding) bool {
 		g, err := compileGlob(pattern)
 		return err == nil && g.match(s)
 	}
-	return m(w.Rule, f.Rule) && w.Key != "" && globMatchAny(w.Key, f.Key) && m(w.Type, f.Type) && m(w.Path, f.Path) && (w.Env == "" || w.Env == f.Environment)
+	path := w.Path == ""
+	if !path {
+		pp, err := snapshot.CompilePathPattern(w.Path)
+		path = err == nil && pp.MatchText(f.Path)
+	}
+	return m(w.Rule, f.Rule) && w.Key != "" && globMatchAny(w.Key, f.Key) && m(w.Type, f.Type) && path && (w.Env == "" || w.Env == f.Environment)
 }
 
 // globMatchAny matches keys, which may contain dots and slashes, with `*`

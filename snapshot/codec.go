@@ -6,19 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"time"
-	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 )
 
 var typePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+){2,}$`)
 
-// ReadFile reads and decodes a snapshot file.
+// ReadFile reads and decodes a snapshot file: a regular file of at most
+// MaxFileSize bytes (see ReadInput).
 func ReadFile(path string) (*Snapshot, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadInput(path, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
@@ -33,7 +32,28 @@ func ReadFile(path string) (*Snapshot, error) {
 // positioned decoder, which either accepts it too or says exactly where and
 // why not. FuzzDecode checks that the fast path never accepts what the
 // positioned decoder rejects, and that both read the same snapshot.
+//
+// Before either, the document is checked for what JSON decoders accept
+// silently or without bound: bytes that are not UTF-8, a key repeated in
+// an object, nesting deeper than MaxEnvelopeDepth, numbers longer than
+// MaxNumberLen. A leading byte-order mark is ignored.
 func Decode(data []byte, file string) (*Snapshot, error) {
+	data = TrimBOM(data)
+	if err := checkDocument(data, file); err != nil {
+		return nil, err
+	}
+	return decode(data, file)
+}
+
+// checkDocument applies the checks every snapshot document goes through.
+func checkDocument(data []byte, file string) error {
+	if err := CheckUTF8(data, file); err != nil {
+		return err
+	}
+	return CheckJSON(data, file, MaxEnvelopeDepth)
+}
+
+func decode(data []byte, file string) (*Snapshot, error) {
 	if s, ok := decodeFast(data); ok {
 		return s, nil
 	}
@@ -43,9 +63,6 @@ func Decode(data []byte, file string) (*Snapshot, error) {
 // decodeFast decodes with goccy/go-json, which is about twice as fast as
 // encoding/json on large documents, and validates like the positioned path.
 func decodeFast(data []byte) (*Snapshot, bool) {
-	if !utf8.Valid(data) {
-		return nil, false // encoding/json and go-json treat invalid UTF-8 differently
-	}
 	dec := gojson.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
@@ -96,8 +113,13 @@ type decoder struct {
 
 // DecodeResources reads resources printed by a program: a JSON array of
 // resources, an object {"resources": [...]}, or a whole snapshot document.
-// Every rejection is an *InputError with file, line, column and field.
+// Every rejection is an *InputError with file, line, column and field; the
+// document is checked as Decode checks one.
 func DecodeResources(data []byte, file string) ([]Resource, error) {
+	data = TrimBOM(data)
+	if err := checkDocument(data, file); err != nil {
+		return nil, err
+	}
 	d := decoder{data: data, file: file, dec: json.NewDecoder(bytes.NewReader(data)), resourcesOnly: true}
 	d.dec.UseNumber()
 	d.dec.DisallowUnknownFields()
@@ -113,7 +135,7 @@ func DecodeResources(data []byte, file string) ([]Resource, error) {
 	}
 	s, err := d.snapshot()
 	if errors.Is(err, errWholeSnapshot) {
-		s, err = Decode(data, file)
+		s, err = decode(data, file)
 	}
 	if err != nil {
 		return nil, err
@@ -232,7 +254,7 @@ func (d *decoder) snapshot() (*Snapshot, error) {
 			}
 			return nil, d.errAt(off, key, `unknown field (want only "resources", or a whole snapshot)`)
 		}
-		seen[key] = true // a repeated field replaces the earlier one, as in every JSON decoder
+		seen[key] = true // CheckJSON rejected repeated fields
 		valOff := d.dec.InputOffset()
 		switch key {
 		case "schema":

@@ -15,7 +15,12 @@ type InputError struct {
 	Col   int    // 1-based; 0 when unknown
 	Field string // dotted field path, e.g. environments.prod.sources[0].kind
 	Msg   string
+	// Limit is set when the input exceeds a bound (see ErrLimit).
+	Limit bool
 }
+
+// Is makes errors.Is(err, ErrLimit) true for an input over a bound.
+func (e *InputError) Is(target error) bool { return e.Limit && target == ErrLimit }
 
 // Error renders file:line:col: field: message.
 func (e *InputError) Error() string {

@@ -125,3 +125,8 @@ func containsAnyFold(s string, tokens []string) bool {
 	}
 	return false
 }
+
+// NameWords splits a key or attribute name into lower-case words at
+// separators and camel-case boundaries: "spring.kafka.bootstrapServers" gives
+// spring, kafka, bootstrap, servers; SMTP_PASSWORD gives smtp, password.
+func NameWords(name string) []string { return nameTokens(name) }

@@ -1,16 +1,15 @@
 package snapshot
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
-	"sync"
-	"unicode"
 )
 
 // RedactedPrefix starts every fingerprint that replaces a secret value.
@@ -76,335 +75,419 @@ func IsLiveFingerprint(s string) bool { return strings.HasPrefix(s, LivePrefix) 
 // of a URL).
 var fingerprintPattern = regexp.MustCompile(`redacted:hmac-sha256:(?:live:)?[0-9a-f]{32}`)
 
-// secretWords are name tokens that mark a value as secret wherever they appear.
-var secretWords = map[string]bool{
-	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true,
-	"secret": true, "secrets": true, "token": true, "tokens": true, "credential": true,
-	"credentials": true, "private": true, "dsn": true, "apikey": true, "auth": true,
-	"authorization": true, "cookie": true, "signature": true, "salt": true, "otp": true,
-	"pat": true, "bearer": true, "jwt": true, "connectionstring": true, "webhook": true,
-}
+// scope is what the containers around a value say about it.
+type scope int
 
-// runTogetherSecretWords mark a secret even inside a longer word.
-var runTogetherSecretWords = []string{"password", "passwd", "passphrase", "secret", "apikey", "credential", "privatekey", "accesskey", "authtoken"}
+const (
+	scopePlain scope = iota
+	// scopeSecret: inside a map or list stored under a secret container's
+	// name (credentials: {db: …}); every value is a secret unless its own
+	// name is a setting.
+	scopeSecret
+	// scopeReference: inside valueFrom, secretKeyRef, existingSecret…: names
+	// of secrets kept elsewhere, never secrets themselves.
+	scopeReference
+)
 
-// publicKeyWords precede "key" in names that are identifiers, not secrets.
-var publicKeyWords = map[string]bool{
-	"primary": true, "foreign": true, "sort": true, "partition": true, "hash": true,
-	"range": true, "public": true, "cache": true, "idempotency": true, "routing": true,
-	"shard": true, "unique": true, "kms": true, "ssh": true, "object": true, "s3": true,
-	"lookup": true, "map": true, "group": true, "dedup": true, "deduplication": true,
-	"pair": true, "license": true, "composite": true, "index": true, "row": true,
-}
-
-// IsSecretKey reports whether an attribute or config key names a secret:
-// SMTP_PASSWORD, apiKey, db.dsn, stripe_secret_key, client-secret,
-// DATABASE_CONNECTION_STRING.
-func IsSecretKey(name string) bool {
-	// Attribute names repeat across thousands of resources: decide each once.
-	if v, ok := secretKeyCache.Load(name); ok {
-		return v.(bool)
-	}
-	secret := isSecretKey(name)
-	secretKeyCache.Store(name, secret)
-	return secret
-}
-
-var secretKeyCache sync.Map // name → bool
-
-func isSecretKey(name string) bool {
-	tokens := nameTokens(name)
-	for i, t := range tokens {
-		if secretWords[t] {
-			return true
-		}
-		for _, w := range runTogetherSecretWords {
-			if strings.Contains(t, w) {
-				return true // PGPASSWORD, DBSECRET, APIKEY written as one word
-			}
-		}
-		if t == "connection" && i+1 < len(tokens) && tokens[i+1] == "string" {
-			return true
-		}
-		if t == "key" || t == "keys" {
-			if len(tokens) == 1 {
-				// "key: …" holds a key; "keys: […]" lists key names.
-				return t == "key"
-			}
-			if i > 0 && !publicKeyWords[tokens[i-1]] && i == len(tokens)-1 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// nameTokens splits snake, kebab, dotted and camel case names into lower-case words.
-func nameTokens(name string) []string {
-	var tokens []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			tokens = append(tokens, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	runes := []rune(name)
-	for i, c := range runes {
-		switch {
-		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
-			flush()
-		case unicode.IsUpper(c) && i > 0 && unicode.IsLower(runes[i-1]):
-			flush()
-			cur = append(cur, c)
-		default:
-			cur = append(cur, c)
-		}
-	}
-	flush()
-	return tokens
-}
-
-// liveCredentialPattern matches well-known prefixes of live credentials and
-// PEM private keys anywhere in a value (a word boundary before the prefix).
-var liveCredentialPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:sk_live_[0-9A-Za-z]{8,}|rk_live_[0-9A-Za-z]{8,}|whsec_[0-9A-Za-z]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-[0-9A-Za-z-]{8,}|xapp-[0-9A-Za-z-]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|github_pat_[0-9A-Za-z_]{20,}|glpat-[0-9A-Za-z_-]{16,}|SG\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|AIza[0-9A-Za-z_-]{30,}|sk-(?:proj-|ant-)?[0-9A-Za-z_-]{20,}|npm_[0-9A-Za-z]{30,}|pypi-[0-9A-Za-z_-]{30,}|hooks\.slack\.com/services/[0-9A-Za-z/]{10,})|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`)
-
-// otherSecretPattern matches credentials that are secret but not live
-// (test-mode keys): they are redacted, not flagged.
-var otherSecretPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])(?:sk_test_[0-9A-Za-z]{8,}|rk_test_[0-9A-Za-z]{8,}|sk_live_|AKIA[0-9A-Z]{12}|ASIA[0-9A-Z]{12}|xox[abposr]-|ghp_|gho_|ghs_|github_pat_|glpat-|SG\.[A-Za-z0-9_-]{10,}\.|AIza[0-9A-Za-z_-]{20})`)
-
-// IsLiveCredential reports whether a value contains something that looks
-// like a live credential: a provider key prefix of a production key (sk_live_,
-// AKIA, xoxb-, ghp_, …) or a PEM private key.
-func IsLiveCredential(v string) bool {
-	return mayHoldCredential(v) && liveCredentialPattern.MatchString(v)
-}
-
-// credentialMarkers are substrings every credential pattern above contains;
-// a value without any of them is spared the regular expressions.
-var credentialMarkers = []string{"sk_", "rk_", "whsec_", "AKIA", "ASIA", "xox", "xapp-", "gh", "github_pat_", "glpat-", "SG.", "AIza", "sk-", "npm_", "pypi-", "hooks.slack.com", "-----BEGIN"}
-
-func mayHoldCredential(v string) bool {
-	if len(v) < 8 {
+// secretByName reports whether a value's name and scope make it a secret.
+func secretByName(info nameInfo, sc scope) bool {
+	if sc == scopeReference || info.reference {
 		return false
 	}
-	for _, m := range credentialMarkers {
-		if strings.Contains(v, m) {
-			return true
-		}
-	}
-	return false
+	return info.secret || (sc == scopeSecret && !info.setting)
 }
 
-// IsSecretValue reports whether a value looks like a credential on its own,
-// live or test-mode, whatever key it is stored under.
-func IsSecretValue(v string) bool {
-	return mayHoldCredential(v) && (liveCredentialPattern.MatchString(v) || otherSecretPattern.MatchString(v))
-}
-
-// embeddedAssignment finds "name: value" and "name=value" lines inside a
-// multi-line value (a properties or .env blob kept in one string).
-var embeddedAssignment = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+)?["']?([A-Za-z0-9_.-]+)["']?[ \t]*[:=][ \t]*["']?[^\s"']`)
-
-func hasEmbeddedSecret(v string) bool {
-	if !strings.ContainsAny(v, "=:") {
-		return false
-	}
-	for _, m := range embeddedAssignment.FindAllStringSubmatch(v, -1) {
-		if IsSecretKey(m[1]) {
-			return true
-		}
-	}
-	return false
-}
-
-// RedactString returns value with secrets replaced: the whole value when the
-// key is secret-like, the value contains a credential or a multi-line value
-// assigns a secret-like name; only the password (or a secret query
-// parameter) of a URL otherwise. The bool reports whether anything changed.
+// RedactString returns value with secrets replaced. The whole value is
+// replaced when its name is secret-like (unless the value cannot be a secret:
+// a boolean, a short number, a duration, a size, a reference such as
+// ${DB_PASSWORD} or an ARN), when it holds a credential recognised by its
+// shape, or when a multi-line value assigns a secret; secrets inside JSON
+// held in the string are replaced inside it (the string stays JSON); only
+// the secret parts otherwise: URL passwords, secret query and fragment
+// parameters, secret-named assignments and flags. The bool reports whether
+// anything changed.
 func (r *Redactor) RedactString(key, value string) (string, bool) {
-	if value == "" || IsFingerprint(value) {
-		return value, false
-	}
-	if IsSecretKey(key) || IsSecretValue(value) || hasEmbeddedSecret(value) {
-		return r.Fingerprint(value), true
-	}
-	if strings.Contains(value, "://") {
-		if out, ok := r.redactURL(value); ok {
-			return out, true
-		}
-	}
-	return r.redactInline(value)
+	w := walker{r: r}
+	return w.redactString(classifyName(key), scopePlain, value)
 }
 
-// inlinePassword finds the password of a key=value connection string
-// ("host=db user=app password=x", "Server=db;Password=x;") anywhere in a value.
-var inlinePassword = regexp.MustCompile(`(?i)((?:^|[\s;&?,])(?:password|passwd|pwd)\s*=\s*)([^\s;&,'"]+)`)
+// walker redacts one value tree and notes whether it holds a fingerprint,
+// so that a resource without any is spared collecting them.
+type walker struct {
+	r *Redactor
+	// fingerprints: the tree holds a fingerprint, new or old.
+	fingerprints bool
+}
 
-// schemelessUserinfo finds "user:password@host" without a scheme (a Go MySQL
-// DSN, "app:pw@tcp(db:3306)/x"); image digests ("nginx:1.25@sha256:…") are not it.
-var schemelessUserinfo = regexp.MustCompile(`^([A-Za-z0-9_.+-]+):([^\s:@/]+)@([^\s]*)$`)
+// fingerprint fingerprints a secret value and notes it.
+func (w *walker) fingerprint(value string) string {
+	w.fingerprints = true
+	return w.r.Fingerprint(value)
+}
 
-// bearerToken finds bearer tokens and JWTs stored under neutral keys.
-var bearerToken = regexp.MustCompile(`(?i)^(?:bearer|token)\s+\S{16,}$|^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$`)
-
-// redactInline replaces passwords inside connection strings and whole
-// bearer tokens; the rest of the value stays readable.
-func (r *Redactor) redactInline(value string) (string, bool) {
-	if len(value) >= 16 && (strings.HasPrefix(value, "eyJ") || strings.ContainsRune(value, ' ')) && bearerToken.MatchString(strings.TrimSpace(value)) {
-		return r.Fingerprint(value), true
-	}
-	hasAssign, hasAt := strings.ContainsRune(value, '='), strings.ContainsRune(value, '@')
-	if !hasAssign && !hasAt {
+func (w *walker) redactString(info nameInfo, sc scope, value string) (string, bool) {
+	if value == "" {
 		return value, false
 	}
-	changed := false
-	out := value
-	if hasAssign {
-		out = inlinePassword.ReplaceAllStringFunc(value, func(m string) string {
-			sub := inlinePassword.FindStringSubmatch(m)
-			if IsFingerprint(sub[2]) {
-				return m
-			}
-			changed = true
-			return sub[1] + r.Fingerprint(sub[2])
-		})
+	if IsFingerprint(value) {
+		w.fingerprints = true
+		return value, false
 	}
-	if !hasAt {
+	if secretByName(info, sc) {
+		if isClearValue(value) {
+			return value, false
+		}
+		return w.fingerprint(value), true
+	}
+	if len(value) < 3 {
+		return value, false
+	}
+	f := scanText(value)
+	if f.has(fRedacted) {
+		w.fingerprints = true
+	}
+	if isSecretValue(value, f) {
+		return w.fingerprint(value), true
+	}
+	if out, changed, ok := w.redactJSONString(info, sc, value); ok {
 		return out, changed
 	}
-	if sub := schemelessUserinfo.FindStringSubmatch(out); sub != nil && !strings.HasPrefix(sub[3], "sha") && !IsFingerprint(sub[2]) {
-		out = sub[1] + ":" + r.Fingerprint(sub[2]) + "@" + sub[3]
-		changed = true
+	if f.has(fNewline) && f.has(fSecretWord) && hasEmbeddedSecret(value) {
+		return w.fingerprint(value), true
 	}
-	return out, changed
+	return redactTextFlags(value, f, w.fingerprint, false)
 }
 
-// redactURL replaces the password of a URL with userinfo and the values of
-// secret-like query parameters. It edits the text rather than re-encoding
-// the URL, so fingerprints stay readable and redaction is idempotent.
-func (r *Redactor) redactURL(value string) (string, bool) {
-	target := strings.TrimSpace(value)
-	if len(target) > 5 && strings.EqualFold(target[:5], "jdbc:") {
-		target = target[5:] // jdbc:postgresql://… is a URL after the prefix
+// maxJSONString bounds the strings parsed as JSON to look for secrets inside.
+const maxJSONString = 1 << 20
+
+// redactJSONString redacts inside a string that holds a JSON object or array
+// (an ECS task's container_definitions, a settings blob) and re-encodes it
+// when something changed, so it stays a string holding JSON. ok is false
+// when the string is not JSON.
+func (w *walker) redactJSONString(info nameInfo, sc scope, value string) (string, bool, bool) {
+	t := strings.TrimSpace(value)
+	if len(t) < 2 || len(t) > maxJSONString || !(t[0] == '{' && t[len(t)-1] == '}' || t[0] == '[' && t[len(t)-1] == ']') {
+		return value, false, false
 	}
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
-		if strings.Contains(value, "@") {
-			// Unparseable but may hold userinfo: keep nothing of it.
-			return r.Fingerprint(value), true
-		}
-		return value, false
+	dec := json.NewDecoder(strings.NewReader(t))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil || dec.More() {
+		return value, false, false
 	}
-	out := value
-	changed := false
-	if u.User != nil {
-		i := strings.Index(out, "://") + 3
-		end := len(out)
-		if j := strings.IndexAny(out[i:], "/?#"); j >= 0 {
-			end = i + j
-		}
-		if at := strings.LastIndex(out[i:end], "@"); at >= 0 {
-			userinfo := out[i : i+at]
-			name, pw, hasPW := strings.Cut(userinfo, ":")
-			switch {
-			case IsFingerprint(userinfo):
-			case hasPW && pw != "" && !IsFingerprint(pw):
-				out = out[:i] + name + ":" + r.Fingerprint(pw) + out[i+at:]
-				changed = true
-			case !hasPW && len(name) >= 16 && !IsFingerprint(name):
-				// A long user name with no password is a token used as user (https://TOKEN@host).
-				out = out[:i] + r.Fingerprint(name) + out[i+at:]
-				changed = true
-			}
-		}
-	}
-	if q := strings.IndexByte(out, '?'); q >= 0 {
-		rest := out[q+1:]
-		frag := ""
-		if h := strings.IndexByte(rest, '#'); h >= 0 {
-			rest, frag = rest[:h], rest[h:]
-		}
-		parts := strings.Split(rest, "&")
-		for i, part := range parts {
-			k, v, ok := strings.Cut(part, "=")
-			name, err := url.QueryUnescape(k)
-			if !ok || v == "" || err != nil || !IsSecretKey(name) || IsFingerprint(v) {
-				continue
-			}
-			parts[i] = k + "=" + r.Fingerprint(v)
-			changed = true
-		}
-		out = out[:q+1] + strings.Join(parts, "&") + frag
-	}
+	doc, changed := w.walk(info, sc, doc)
 	if !changed {
-		return value, false
+		return value, false, true
 	}
-	return out, true
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(doc); err != nil {
+		return w.fingerprint(value), true, true
+	}
+	return strings.TrimSuffix(b.String(), "\n"), true, true
 }
 
 // RedactValue walks a JSON-native value and redacts every secret in it; key is
 // the name the value is stored under.
 func (r *Redactor) RedactValue(key string, v any) any {
-	switch x := v.(type) {
-	case string:
-		out, _ := r.RedactString(key, x)
-		return out
-	case map[string]any:
-		for k, e := range x {
-			// Write back only what changed: most values are no secret.
-			if s, ok := e.(string); ok {
-				if out, changed := r.RedactString(k, s); changed {
-					x[k] = out
-				}
-				continue
-			}
-			x[k] = r.RedactValue(k, e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = r.RedactValue(key, e)
-		}
-		return x
-	}
-	if key != "" && v != nil && IsSecretKey(key) {
-		if _, isBool := v.(bool); !isBool {
-			return r.Fingerprint(Format(v))
-		}
-	}
-	return v
+	w := walker{r: r}
+	out, _ := w.walk(classifyName(key), scopePlain, v)
+	return out
 }
 
-// RedactResource redacts a resource's attributes and tags in place, then
-// records every fingerprint it holds under SecretsAttr (see there); a
-// resource without secrets gets no such attribute.
-func (r *Redactor) RedactResource(res *Resource) {
-	delete(res.Attrs, SecretsAttr)
-	r.RedactValue("", res.Attrs) // in place
-	var found map[string]any
-	for k, v := range res.Attrs {
-		if mayHoldFingerprint(v) {
-			if found == nil {
-				found = map[string]any{}
-			}
-			collectFingerprints(k, v, found)
+// walk redacts v, stored under a name described by info, in place where it
+// can (maps, lists) and returns it with whether anything changed.
+func (w *walker) walk(info nameInfo, sc scope, v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		return w.redactString(info, sc, x)
+	case map[string]any:
+		return x, w.walkMap(info, sc, x)
+	case []any:
+		return x, w.walkList(info, sc, x)
+	case nil, bool:
+		return v, false
+	}
+	// Numbers: a secret only under a secret name, and only long enough to be one.
+	if secretByName(info, sc) {
+		if s := Format(v); countDigits(s) >= minSecretDigits {
+			return w.fingerprint(s), true
 		}
 	}
+	return v, false
+}
+
+// childScope is the scope of the values inside a map or list stored under a
+// name described by info.
+func childScope(info nameInfo, sc scope) scope {
+	switch {
+	case sc == scopeReference || info.reference:
+		return scopeReference
+	case info.container || (sc == scopeSecret && !info.setting):
+		return scopeSecret
+	}
+	return scopePlain
+}
+
+func (w *walker) walkMap(info nameInfo, sc scope, m map[string]any) bool {
+	csc := childScope(info, sc)
+	if csc == scopeSecret && isSelector(m) {
+		csc = scopeReference // secret: {name: db-credentials, key: password}
+	}
+	changed := w.redactKeys(m)
+	// A name/value pair ({"name": "DB_PASSWORD", "value": …}): the value is
+	// judged by the name it is given, the name field is a name.
+	pairName, nameField := pairNameOf(m)
+	for k, e := range m {
+		var (
+			out any
+			ch  bool
+		)
+		switch {
+		case nameField != "" && k == nameField:
+			out, ch = w.walk(nameInfo{reference: true}, scopeReference, e)
+		case nameField != "" && isValueField(k):
+			out, ch = w.walk(classifyName(pairName), csc, e)
+			if !ch && isSecureParameter(m) {
+				if s, ok := e.(string); ok && s != "" && !IsFingerprint(s) {
+					out, ch = w.fingerprint(s), true
+				}
+			}
+		default:
+			out, ch = w.walk(classifyName(k), csc, e)
+		}
+		if ch {
+			m[k] = out
+			changed = true
+		}
+	}
+	return changed
+}
+
+func (w *walker) walkList(info nameInfo, sc scope, l []any) bool {
+	changed := false
+	// Arguments: the word after a secret-named flag (--password x) is a secret.
+	for i := 0; i+1 < len(l); i++ {
+		flag, ok := l[i].(string)
+		if !ok || len(flag) < 2 || flag[0] != '-' || strings.ContainsRune(flag, '=') {
+			continue
+		}
+		next, ok := l[i+1].(string)
+		if !ok || next == "" || next[0] == '-' || isClearValue(next) || !IsSecretKey(strings.TrimLeft(flag, "-")) {
+			continue
+		}
+		l[i+1] = w.fingerprint(next)
+		changed = true
+	}
+	for i, e := range l {
+		if out, ch := w.walk(info, sc, e); ch {
+			l[i] = out
+			changed = true
+		}
+	}
+	return changed
+}
+
+// redactKeys renames the keys of m that hold a credential (allowed_keys:
+// {sk_live_…: enabled}) to the key with the credential fingerprinted, so the
+// same key pairs across environments and no report prints it.
+func (w *walker) redactKeys(m map[string]any) bool {
+	var renames [][2]string
+	for k := range m {
+		if !keyMayHoldSecret(k) {
+			continue
+		}
+		if nk, ch := w.redactKey(k); ch {
+			renames = append(renames, [2]string{k, nk})
+		}
+	}
+	for _, rn := range renames {
+		v := m[rn[0]]
+		delete(m, rn[0])
+		m[rn[1]] = v
+	}
+	return len(renames) > 0
+}
+
+// redactKey fingerprints the credentials inside a map key, a tag key or a
+// resource's name: a key that is a credential as a whole
+// (sk_live_…, a JWT) or that holds one (a URL with a password).
+func (w *walker) redactKey(k string) (string, bool) {
+	f := scanText(k)
+	if f.has(fRedacted) {
+		w.fingerprints = true
+	}
+	if !f.has(fCredential | fAuthScheme | fAt | fEquals | fScheme) {
+		return k, false
+	}
+	if isSecretValue(k, f) && !strings.ContainsAny(k, "./:@=") {
+		return w.fingerprint(k), true
+	}
+	return redactTextFlags(k, f, w.fingerprint, true)
+}
+
+// keyMayHoldSecret spares most keys (names: lower case, no digits) the
+// text scan: every credential has digits, capitals or punctuation.
+func keyMayHoldSecret(k string) bool {
+	if len(k) < 8 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return true
+		}
+	}
+	return false
+}
+
+// normField folds a field name for the name/value pair tests: "Parameter_Key" → "parameterkey".
+func normField(k string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '_' || r == '-':
+			return -1
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return r
+	}, k)
+}
+
+// nameFields, in order of preference, and valueFields are the two halves of
+// a name/value pair: a Kubernetes or ECS environment variable, a Terraform
+// Elastic Beanstalk setting, a CloudFormation or SSM parameter, an AWS tag.
+var (
+	nameFields  = []string{"name", "key", "optionname", "parameterkey", "parametername", "variable", "varname", "envname"}
+	valueFields = map[string]bool{"value": true, "parametervalue": true, "optionvalue": true, "val": true, "secretvalue": true}
+)
+
+// isValueField: the value half of a name/value pair.
+func isValueField(k string) bool {
+	if len(k) < 3 {
+		return false
+	}
+	last := k[len(k)-1] | 0x20
+	return (last == 'e' || last == 'l') && valueFields[normField(k)]
+}
+
+// pairNameOf returns the name a name/value pair gives its value, and the
+// field holding it; "" when m is no such pair.
+func pairNameOf(m map[string]any) (name, field string) {
+	if len(m) < 2 || len(m) > 8 {
+		return "", ""
+	}
+	hasValue := false
+	for k := range m {
+		if isValueField(k) {
+			hasValue = true
+			break
+		}
+	}
+	if !hasValue {
+		return "", ""
+	}
+	for _, want := range nameFields {
+		for k, v := range m {
+			if s, ok := v.(string); ok && s != "" && normField(k) == want {
+				return s, k
+			}
+		}
+	}
+	return "", ""
+}
+
+// isSecureParameter: an SSM parameter of type SecureString holds a secret whatever its name.
+func isSecureParameter(m map[string]any) bool {
+	for k, v := range m {
+		if normField(k) == "type" {
+			s, _ := v.(string)
+			return strings.EqualFold(s, "SecureString")
+		}
+	}
+	return false
+}
+
+// isSelector: {name, key} (with namespace, optional…) points at a key of a
+// secret kept elsewhere, as a Kubernetes secretKeyRef does.
+func isSelector(m map[string]any) bool {
+	if _, ok := m["name"].(string); !ok || len(m) < 2 {
+		return false
+	}
+	for k := range m {
+		switch k {
+		case "name", "key", "namespace", "optional", "version", "property", "field", "path":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// RedactResource redacts a resource in place: its attributes, its tags
+// (keys and values) and any credential in its name, ID or key (an HTTP
+// endpoint's URL); then it records every fingerprint it holds under
+// SecretsAttr (see there). A resource without secrets gets no such attribute.
+func (r *Redactor) RedactResource(res *Resource) {
+	w := walker{r: r}
+	delete(res.Attrs, SecretsAttr)
+	if res.Attrs != nil {
+		w.walkMap(nameInfo{}, scopePlain, res.Attrs) // in place
+	}
+	for _, id := range []*string{&res.Name, &res.ID, &res.Key} {
+		if keyMayHoldSecret(*id) {
+			*id, _ = w.redactKey(*id)
+		}
+	}
+	var renamed map[string]string
 	for k, v := range res.Tags {
-		if out, changed := r.RedactString(k, v); changed {
+		if out, changed := w.redactString(classifyName(k), scopePlain, v); changed {
 			res.Tags[k] = out
 		}
-		if found == nil {
-			found = map[string]any{}
+		if keyMayHoldSecret(k) {
+			if nk, changed := w.redactKey(k); changed {
+				if renamed == nil {
+					renamed = map[string]string{}
+				}
+				renamed[k] = nk
+			}
 		}
-		collectFingerprints("tags."+k, res.Tags[k], found)
+	}
+	for k, nk := range renamed {
+		res.Tags[nk] = res.Tags[k]
+		delete(res.Tags, k)
+	}
+	if !w.fingerprints {
+		return
+	}
+	found := map[string]any{}
+	for k, v := range res.Attrs {
+		collectFingerprints(k, v, found)
+	}
+	for k, v := range res.Tags {
+		collectFingerprints("tags."+k, v, found)
 	}
 	if len(found) > 0 {
 		if res.Attrs == nil {
 			res.Attrs = map[string]any{}
 		}
 		res.Attrs[SecretsAttr] = found
+	}
+}
+
+// RedactSnapshot redacts every resource of a snapshot read from a file, and
+// masks credentials in the errors its sources recorded: a file is a claim,
+// whoever wrote it, and its secrets must not reach a report in clear.
+func (r *Redactor) RedactSnapshot(s *Snapshot) {
+	for i := range s.Resources {
+		r.RedactResource(&s.Resources[i])
+	}
+	for i := range s.Sources {
+		if e := s.Sources[i].Error; e != "" {
+			s.Sources[i].Error = ScrubText(e)
+		}
 	}
 }
 
@@ -424,28 +507,74 @@ func Fingerprints(attrs map[string]any) map[string]string {
 	return out
 }
 
+// collectFingerprints records the fingerprints under path: a string's first
+// at path, its others at path#2, path#3… (a list of URLs with passwords); a
+// fingerprinted map key at the key's own path when its value holds none.
 func collectFingerprints(path string, v any, found map[string]any) {
 	switch x := v.(type) {
 	case string:
 		if !strings.Contains(x, RedactedPrefix) {
-			return
+			break
 		}
-		if fp := fingerprintPattern.FindString(x); fp != "" {
-			found[path] = fp
+		for i, fp := range fingerprintPattern.FindAllString(x, -1) {
+			if i == 0 {
+				found[path] = fp
+			} else {
+				found[fmt.Sprintf("%s#%d", path, i+1)] = fp
+			}
 		}
 	case map[string]any:
 		for k, e := range x {
-			if mayHoldFingerprint(e) {
+			if mayHoldFingerprint(e) || strings.Contains(k, RedactedPrefix) {
 				collectFingerprints(path+"."+k, e, found)
 			}
 		}
 	case []any:
+		idField := identityField(x)
 		for i, e := range x {
-			if mayHoldFingerprint(e) {
+			if !mayHoldFingerprint(e) {
+				continue
+			}
+			if idField != "" {
+				collectFingerprints(fmt.Sprintf("%s[%s=%s]", path, idField, e.(map[string]any)[idField]), e, found)
+			} else {
 				collectFingerprints(fmt.Sprintf("%s[%d]", path, i), e, found)
 			}
 		}
 	}
+	if _, ok := found[path]; !ok && strings.Contains(path, RedactedPrefix) {
+		// A key that was a credential (allowed_keys.<fingerprint>): its
+		// fingerprint is the secret's, so sharing it is judged too.
+		if fps := fingerprintPattern.FindAllString(path, -1); len(fps) > 0 {
+			found[path] = fps[len(fps)-1]
+		}
+	}
+}
+
+// identityField returns the field that identifies every element of a list
+// of maps (name, key or id: a string present in each and unique), so that a
+// secret's path does not depend on the order of the list; "" when there is none.
+func identityField(l []any) string {
+	if len(l) == 0 {
+		return ""
+	}
+	for _, f := range []string{"name", "key", "id"} {
+		seen := make(map[string]bool, len(l))
+		ok := true
+		for _, e := range l {
+			m, isMap := e.(map[string]any)
+			s, isStr := m[f].(string)
+			if !isMap || !isStr || s == "" || seen[s] || IsFingerprint(s) {
+				ok = false
+				break
+			}
+			seen[s] = true
+		}
+		if ok {
+			return f
+		}
+	}
+	return ""
 }
 
 // mayHoldFingerprint spares collectFingerprints the paths of plain values.

@@ -33,8 +33,9 @@ type SourceStatus struct {
 	Resources  int    `json:"resources"`
 	DurationMS int64  `json:"duration_ms"`
 	Error      string `json:"error,omitempty"`
-	// RedactionKeyID is set for sources that read facts fingerprinted
-	// elsewhere (snapshot files): the ID of the key used there.
+	// RedactionKeyID identifies the key that made the fingerprints the
+	// source's resources hold (for facts read from a snapshot file, the key
+	// used there); empty when they hold none.
 	RedactionKeyID string `json:"redaction_key_id,omitempty"`
 }
 

@@ -17,18 +17,70 @@ import (
 	"github.com/envparity/envparity/snapshot"
 )
 
-const redactionKeyEnv = "ENVPARITY_REDACTION_KEY"
+const redactionKeyEnv = audit.RedactionKeyEnv
 
 func (a *app) loadConfig(path string) (*config.Config, error) {
-	cfg, err := audit.Load(path, a.registry)
+	return a.loadConfigWith(path, nil)
+}
+
+// loadConfigWith loads a config, as one that is not trusted when the
+// trust flags or ENVPARITY_RESTRICTED say so.
+func (a *app) loadConfigWith(path string, tf *trustFlags) (*config.Config, error) {
+	var o audit.LoadOptions
+	if tf != nil {
+		r, err := tf.restrictions(a)
+		if err != nil {
+			return nil, err
+		}
+		o.Restricted = r
+	}
+	cfg, err := audit.LoadWith(path, a.registry, o)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
 }
 
+// restrictedEnv turns restricted mode on for every command that collects,
+// whatever the command line says (a CI job can set it once).
+const restrictedEnv = "ENVPARITY_RESTRICTED"
+
+// trustFlags are the restricted-mode flags of audit, snapshot and validate.
+type trustFlags struct {
+	restricted    bool
+	trustedConfig string
+}
+
+func (t *trustFlags) register(c *cobra.Command) {
+	c.Flags().BoolVar(&t.restricted, "restricted", false, "treat the config as not trusted (say, from a pull request): no exec, no request_headers_env, no file outside the config's directory, only the hosts and credentials the --trusted-config uses (also: "+restrictedEnv+"=1; see docs/security.md)")
+	c.Flags().StringVar(&t.trustedConfig, "trusted-config", "", "the trusted config (from the protected branch) whose http hosts, AWS profiles and roles, DSN variables and remote state a restricted config may use; implies --restricted")
+}
+
+// on reports whether restricted mode is in force: a flag, or
+// ENVPARITY_RESTRICTED set to anything but empty, 0, false or no.
+func (t *trustFlags) on(a *app) bool {
+	env := strings.ToLower(strings.TrimSpace(a.getenv(restrictedEnv)))
+	return t.restricted || t.trustedConfig != "" || (env != "" && env != "0" && env != "false" && env != "no")
+}
+
+// restrictions returns the restrictions in force, or nil when the config is trusted.
+func (t *trustFlags) restrictions(a *app) (*audit.Restrictions, error) {
+	if !t.on(a) {
+		return nil, nil
+	}
+	if t.trustedConfig == "" {
+		return audit.TrustFrom(nil, a.registry), nil
+	}
+	trusted, err := config.Load(t.trustedConfig)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--trusted-config: %w", err)}
+	}
+	return audit.TrustFrom(trusted, a.registry), nil
+}
+
+// redactor fingerprints with the key taken at start-up, or a per-run key.
 func (a *app) redactor() *snapshot.Redactor {
-	return snapshot.NewRedactor([]byte(a.getenv(redactionKeyEnv)))
+	return snapshot.NewRedactor(a.redactionKey)
 }
 
 func (a *app) progressFor(quiet bool) collectors.Progress {
@@ -44,6 +96,7 @@ func (a *app) auditCommand() *cobra.Command {
 		envs    []string
 		explain bool
 		out     outputFlags
+		trust   trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "audit",
@@ -57,7 +110,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.loadConfig(cfgPath)
+			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
 				return err
 			}
@@ -79,21 +132,24 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var notes []string
-			if mixedKeys(snaps, red.KeyID()) {
-				msg := "secrets were fingerprinted with different keys (snapshot files taken elsewhere, or live sources of this run): shared credentials cannot be detected between them; set the same " + redactionKeyEnv + " wherever snapshots are taken."
-				if red.Ephemeral {
-					msg = redactionKeyEnv + " is not set, so this run's " + msg
-				}
-				notes = append(notes, msg)
+			// Live sources fingerprint with this run's key; snapshot files
+			// and exec snapshots with the key they record.
+			var uses []audit.KeyUse
+			for _, env := range snapshot.SortedKeys(snaps) {
+				uses = append(uses, audit.FingerprintKeys(snaps[env], "", red.KeyID())...)
 			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, srcErrs)
+			var unchecked []string
+			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
+				unchecked = append(unchecked, err.Error())
+			}
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, srcErrs)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
 	c.Flags().StringSliceVar(&envs, "env", nil, "environments to audit (default: all in the config); must include the reference")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
 	out.register(c)
+	trust.register(c)
 	return c
 }
 
@@ -112,7 +168,7 @@ func (a *app) judgeAndReport(snaps map[string]*snapshot.Snapshot, o audit.JudgeO
 	if err := a.emit(rep, out, outs, failOn); err != nil {
 		return err
 	}
-	return a.settle(out, verdict(rep, srcErrs, failOn))
+	return a.settle(out, verdict(rep, srcErrs, failOn, o.Unchecked...))
 }
 
 func containsEnv(envs []config.Environment, name string) bool {
@@ -122,24 +178,6 @@ func containsEnv(envs []config.Environment, name string) bool {
 		}
 	}
 	return false
-}
-
-// mixedKeys reports whether the audited facts were fingerprinted with more
-// than one key: live sources use this run's key, snapshot files the key
-// they recorded (files from before key IDs were recorded are not counted).
-func mixedKeys(snaps map[string]*snapshot.Snapshot, runKeyID string) bool {
-	ids := map[string]bool{}
-	for _, s := range snaps {
-		for _, st := range s.Sources {
-			switch {
-			case st.RedactionKeyID != "":
-				ids[st.RedactionKeyID] = true
-			case st.Kind != "snapshot":
-				ids[runKeyID] = true
-			}
-		}
-	}
-	return len(ids) > 1
 }
 
 func (a *app) printMatching(res *diff.Result) {
@@ -153,6 +191,7 @@ func (a *app) snapshotCommand() *cobra.Command {
 	var (
 		cfgPath, env, output string
 		quiet                bool
+		trust                trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "snapshot --env NAME",
@@ -168,7 +207,7 @@ func (a *app) snapshotCommand() *cobra.Command {
 			if err := checkDestination("-o", output); err != nil {
 				return err
 			}
-			cfg, err := a.loadConfig(cfgPath)
+			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
 				return err
 			}
@@ -208,6 +247,7 @@ func (a *app) snapshotCommand() *cobra.Command {
 	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
 	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
+	trust.register(c)
 	return c
 }
 
@@ -238,13 +278,14 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				out.configFile = cfgPath
 			}
-			loaded, err := a.readSnapshots(c.Context(), files, a.redactor())
+			red := a.redactor()
+			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
 			if err != nil {
 				return err
 			}
 			snaps := map[string]*snapshot.Snapshot{}
 			var last string
-			keyIDs := map[string]bool{}
+			var uses []audit.KeyUse
 			for i, s := range loaded {
 				f := files[i]
 				if s.Environment == "" {
@@ -255,7 +296,18 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				snaps[s.Environment] = s
 				last = s.Environment
-				keyIDs[s.RedactionKeyID] = true
+				// A file's fingerprints were made with the key it records;
+				// a file that records none is fingerprinted now, with this
+				// run's key, unless it holds fingerprints already.
+				def := s.RedactionKeyID
+				switch {
+				case def != "":
+				case unrecorded[i]:
+					def = snapshot.UnrecordedKeyID
+				default:
+					def = red.KeyID()
+				}
+				uses = append(uses, audit.FingerprintKeys(s, f, def)...)
 			}
 			ref := reference
 			if ref == "" && cfg != nil {
@@ -273,11 +325,11 @@ func (a *app) diffCommand() *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var notes []string
-			if len(keyIDs) > 1 {
-				notes = append(notes, "the snapshots' secrets were fingerprinted with different keys (set the same "+redactionKeyEnv+" wherever snapshots are taken): shared credentials cannot be detected.")
+			var unchecked []string
+			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
+				unchecked = append(unchecked, err.Error())
 			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Notes: notes}, &out, outs, failOn, nil)
+			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, nil)
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")
@@ -287,14 +339,18 @@ func (a *app) diffCommand() *cobra.Command {
 	return c
 }
 
-// readSnapshots decodes snapshot files concurrently: decoding dominates an
-// offline diff of large environments. Files that envparity did not write
-// (no redaction key ID: other tools, exec scripts) are redacted as the
-// collectors' runner does, so a secret in clear never reaches a report and
-// a shared or live one is still judged; envparity's own were redacted when
-// they were collected.
-func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) ([]*snapshot.Snapshot, error) {
-	out := make([]*snapshot.Snapshot, len(files))
+// readSnapshots decodes snapshot files concurrently (decoding dominates an
+// offline diff of large environments) and redacts every one as the
+// collectors' runner does: a file's redaction_key_id is a claim anyone can
+// copy, not proof that its values were redacted, so a secret in clear never
+// reaches a report whoever wrote the file, and a shared or live one is still
+// judged. Redaction leaves fingerprints as they are.
+//
+// unrecorded[i] says that file i records no key yet holds fingerprints:
+// their key is unknown.
+func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
+	out = make([]*snapshot.Snapshot, len(files))
+	unrecorded = make([]bool, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
@@ -302,10 +358,11 @@ func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.R
 		go func() {
 			defer wg.Done()
 			s, err := a.readSnapshot(ctx, f)
-			if err == nil && s.RedactionKeyID == "" {
-				for j := range s.Resources {
-					red.RedactResource(&s.Resources[j])
+			if err == nil {
+				if s.RedactionKeyID == "" {
+					unrecorded[i] = snapshot.HasFingerprints(s.Resources)
 				}
+				red.RedactSnapshot(s)
 			}
 			out[i], errs[i] = s, err
 		}()
@@ -313,8 +370,8 @@ func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.R
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, unrecorded, nil
 }

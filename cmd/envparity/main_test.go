@@ -49,10 +49,23 @@ func TestScripts(t *testing.T) {
 			staging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprint(w, `{"version": "2.3.0", "features": {"dark_mode": true}}`)
 			}))
-			env.Defer(prod.Close)
-			env.Defer(staging.Close)
+			// Two endpoints that answer 500 with the same headers and an
+			// error body: down in both environments, so equal.
+			down := func() *httptest.Server {
+				return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+					w.WriteHeader(http.StatusInternalServerError)
+					fmt.Fprint(w, `{"error": "internal"}`)
+				}))
+			}
+			prodDown, stagingDown := down(), down()
+			for _, s := range []*httptest.Server{prod, staging, prodDown, stagingDown} {
+				env.Defer(s.Close)
+			}
 			env.Setenv("HTTP_PROD", prod.URL)
 			env.Setenv("HTTP_STAGING", staging.URL)
+			env.Setenv("HTTP_PROD_DOWN", prodDown.URL)
+			env.Setenv("HTTP_STAGING_DOWN", stagingDown.URL)
 			return nil
 		},
 	})

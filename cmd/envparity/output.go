@@ -151,12 +151,15 @@ func dateOf(rfc3339 string) string {
 }
 
 // verdict turns the outcome into the exit code: a failed source wins (fail
-// closed; bad input in a source is exit 2), then drift at or above failOn.
-func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.Severity) error {
+// closed; bad input in a source is exit 2, but a data file over a bound of
+// size, nesting or alias expansion is a broken source, exit 3), then
+// anything the audit could not check (unchecked: say, fingerprints made with
+// different keys; exit 3), then drift at or above failOn.
+func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.Severity, unchecked ...string) error {
 	if len(srcErrs) > 0 {
 		code := exitSource
 		for _, e := range srcErrs {
-			if isInputError(e.Err) {
+			if isInputError(e.Err) && !errors.Is(e.Err, snapshot.ErrLimit) {
 				code = exitUsage
 			}
 		}
@@ -164,12 +167,16 @@ func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.
 		for _, e := range srcErrs {
 			msgs = append(msgs, e.Error())
 		}
-		return &exitError{code: code, err: fmt.Errorf("incomplete: %d source(s) could not be collected, so the audit did not compare everything:\n  %s", len(srcErrs), strings.Join(msgs, "\n  "))}
+		msg := fmt.Sprintf("incomplete: %d source(s) could not be collected, so the audit did not compare everything:\n  %s", len(srcErrs), strings.Join(msgs, "\n  "))
+		if len(unchecked) > 0 {
+			msg += "\n" + strings.Join(unchecked, "\n")
+		}
+		return &exitError{code: code, err: errors.New(msg)}
 	}
 	if rep == nil {
 		return nil
 	}
-	if reasons := incompleteReasons(rep); len(reasons) > 0 {
+	if reasons := incompleteReasons(rep, unchecked); len(reasons) > 0 {
 		return &exitError{code: exitSource, err: fmt.Errorf("incomplete: not everything was compared, so this is no pass:\n  %s", strings.Join(reasons, "\n  "))}
 	}
 	if failOn == "" {
@@ -184,21 +191,23 @@ func verdict(rep *rules.Report, srcErrs []*collectors.SourceError, failOn rules.
 }
 
 // incompleteReasons says why a report is not the whole truth: its failed
-// sources, else (marked incomplete for another reason) its notes. A report
-// is incomplete when it says so or when any of its sources failed,
-// whatever its "complete" field claims.
-func incompleteReasons(rep *rules.Report) []string {
+// sources and what could not be checked, else (a report read back, marked
+// incomplete for a reason not recorded apart) its notes. A report is
+// incomplete when it says so or when any of its sources failed, whatever
+// its "complete" field claims.
+func incompleteReasons(rep *rules.Report, unchecked []string) []string {
 	var reasons []string
 	for _, s := range rep.Sources {
 		if !s.OK {
 			reasons = append(reasons, fmt.Sprintf("%s/%s: %s", s.Environment, s.Name, s.Error))
 		}
 	}
+	reasons = append(reasons, unchecked...)
 	switch {
 	case rep.Complete && len(reasons) == 0:
 		return nil
 	case len(reasons) == 0:
-		// Marked incomplete without a failed source: the notes say why.
+		// Marked incomplete for a reason only the notes tell.
 		reasons = append(reasons, rep.Notes...)
 		if len(reasons) == 0 {
 			reasons = append(reasons, "the report is marked incomplete")

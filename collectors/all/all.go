@@ -12,6 +12,7 @@ import (
 	"github.com/envparity/envparity/collectors/mysql"
 	"github.com/envparity/envparity/collectors/postgres"
 	"github.com/envparity/envparity/collectors/snapshotfile"
+	"github.com/envparity/envparity/collectors/ssh"
 	"github.com/envparity/envparity/collectors/terraform"
 	"github.com/envparity/envparity/collectors/tfvars"
 )
@@ -25,10 +26,12 @@ func Registry() *collectors.Registry {
 		terraform.Kind,
 		tfvars.Kind,
 		kubernetes.Kind,
+		kubernetes.LiveKind,
 		http.Kind,
 		exec.Kind,
 		postgres.Kind,
 		mysql.Kind,
+		ssh.Kind,
 	)
 	if err != nil {
 		panic(err) // a duplicate kind is a programming error caught by TestRegistry

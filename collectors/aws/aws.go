@@ -34,10 +34,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "aws",
-	Summary: "AWS account facts (RDS, EC2, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SSM, S3, DynamoDB, Beanstalk, CloudWatch), read-only",
-	New:     New,
-	Options: options{},
+	Name:       "aws",
+	Summary:    "AWS account facts (RDS, EC2, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SSM, S3, DynamoDB, Beanstalk, CloudWatch), read-only",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds one source's whole collection when timeout is not set.

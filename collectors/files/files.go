@@ -6,10 +6,7 @@ package files
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -24,10 +21,11 @@ const ResourceType = "files.config.file"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "files",
-	Summary: "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
-	New:     New,
-	Options: options{},
+	Name:       "files",
+	Summary:    "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}, Safe: []string{"format"}},
+	Options:    options{},
 }
 
 type options struct {
@@ -57,18 +55,10 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.Path != "" {
 		patterns = append([]string{o.Path}, patterns...)
 	}
-	if len(patterns) == 0 {
-		return nil, src.Errorf("paths", "missing: list the config files (globs allowed)")
+	c, err := NewPaths(src, patterns, deps)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range patterns {
-		if strings.TrimSpace(p) == "" {
-			return nil, src.Errorf("paths", "entry %d is empty", i)
-		}
-		if _, err := filepath.Match(p, ""); err != nil {
-			return nil, src.Errorf("paths", "invalid glob %q: %v", p, err)
-		}
-	}
-	c := &Collector{src: src, patterns: patterns, tokens: deps.Tokens}
 	if o.Format != "" {
 		c.format = Format(strings.ToLower(o.Format))
 		known := false
@@ -80,6 +70,24 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 		}
 	}
 	return c, nil
+}
+
+// NewPaths is a collector of the given paths and globs (relative to the
+// config's directory), for the sources of other file formats that read
+// their own options (tfvars, manifests) and use ForEach.
+func NewPaths(src config.Source, patterns []string, deps collectors.Deps) (*Collector, error) {
+	if len(patterns) == 0 {
+		return nil, src.Errorf("paths", "missing: list the config files (globs allowed)")
+	}
+	for i, p := range patterns {
+		if strings.TrimSpace(p) == "" {
+			return nil, src.Errorf("paths", "entry %d is empty", i)
+		}
+		if _, err := filepath.Match(p, ""); err != nil {
+			return nil, src.Errorf("paths", "invalid glob %q: %v", p, err)
+		}
+	}
+	return &Collector{src: src, patterns: patterns, tokens: deps.Tokens}, nil
 }
 
 // Files expands the configured paths and globs into the files to read, in
@@ -114,17 +122,12 @@ func (c *Collector) Files() ([]string, error) {
 	return out, nil
 }
 
-// Collect reads every file. A missing or unreadable file fails the source
-// (exit 3); malformed content is bad input (exit 2). Files read before a
-// failure are kept.
+// Collect reads every file: one resource per file, or per document of a
+// multi-document YAML file (see resourceName). A missing or unreadable
+// file fails the source (exit 3); malformed content is bad input (exit 2).
+// Files read before a failure are kept.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	return c.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
-		res, err := c.read(full, data)
-		if err != nil {
-			return nil, err
-		}
-		return []snapshot.Resource{res}, nil
-	})
+	return c.ForEach(ctx, c.read)
 }
 
 // ForEach reads the source's files in order and hands each file's path and
@@ -154,29 +157,60 @@ func (c *Collector) ForEach(ctx context.Context, parse func(path string, data []
 	return out, nil
 }
 
-func (c *Collector) read(full string, data []byte) (snapshot.Resource, error) {
+func (c *Collector) read(full string, data []byte) ([]snapshot.Resource, error) {
 	rel := c.rel(full)
 	f := c.format
 	if f == "" {
 		f = DetectFormat(full)
 		if f == "" {
-			return snapshot.Resource{}, c.src.Errorf("paths", "cannot tell the format of %s from its name; set format: yaml, json, toml, env or properties", rel)
+			return nil, c.src.Errorf("paths", "cannot tell the format of %s from its name; set format: yaml, json, toml, env or properties", rel)
 		}
 	}
-	keys, err := Parse(data, full, f)
+	docs, err := ParseDocuments(data, full, f)
 	if err != nil {
-		return snapshot.Resource{}, fmt.Errorf("files source %s: %w", c.src.Name, err)
+		return nil, fmt.Errorf("files source %s: %w", c.src.Name, err)
 	}
-	return snapshot.Resource{
-		Type: ResourceType,
-		Name: rel,
-		ID:   rel,
-		Key:  KeyFromPath(rel, c.tokens),
-		Attrs: map[string]any{
-			"format": string(f),
-			"keys":   keys,
-		},
-	}, nil
+	if len(docs) == 0 {
+		docs = []Document{{Keys: map[string]any{}}} // an empty file is a file without keys
+	}
+	out := make([]snapshot.Resource, 0, len(docs))
+	for _, d := range docs {
+		name, key := c.resourceName(rel, d)
+		out = append(out, snapshot.Resource{
+			Type: ResourceType,
+			Name: name,
+			ID:   name,
+			Key:  key,
+			Attrs: map[string]any{
+				"format": string(f),
+				"keys":   d.Keys,
+			},
+		})
+	}
+	return out, nil
+}
+
+// resourceName names the resource of one document of a file, and derives
+// its key. The first document of a file is the file ("values.yaml");
+// another is "values.yaml#2" by its index, and a Kubernetes-like document
+// is "app.yaml#Deployment/web" wherever it stands, with the environment's
+// tokens stripped from its name in the key, so that the documents of two
+// environments pair by what they describe.
+func (c *Collector) resourceName(rel string, d Document) (name, key string) {
+	key = KeyFromPath(rel, c.tokens)
+	if d.ID == "" {
+		return rel, key
+	}
+	if d.Kind == "" {
+		return rel + "#" + d.ID, key + "#" + d.ID
+	}
+	parts := strings.Split(d.Name, "/")
+	for i, p := range parts {
+		if parts[i] = snapshot.StripWords(p, c.tokens, "-_."); parts[i] == "" {
+			parts[i] = EnvPlaceholder
+		}
+	}
+	return rel + "#" + d.ID, key + "#" + d.Kind + "/" + strings.Join(parts, "/")
 }
 
 func (c *Collector) rel(full string) string { return c.Rel(full) }
@@ -194,28 +228,12 @@ func (c *Collector) Rel(full string) string {
 
 // MaxFileSize bounds the files the collectors of this package and its
 // siblings read: config files, states and manifests are far smaller.
-const MaxFileSize = 256 << 20
+const MaxFileSize = snapshot.MaxFileSize
 
-// ReadFile reads a local file for a collector: a missing file, a directory
-// or an oversized file is an ordinary error naming the path (the source
-// failed), never a panic.
+// ReadFile reads a local file for a collector: a missing file, a directory,
+// a FIFO, a device or a file over MaxFileSize is an ordinary error naming
+// the path (the source failed), never a panic or a hang (see
+// snapshot.ReadInput).
 func ReadFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("file %s does not exist", path)
-		}
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory, not a file", path)
-	}
-	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d this source reads", path, st.Size(), MaxFileSize)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return data, nil
+	return snapshot.ReadInput(path, MaxFileSize)
 }

@@ -127,15 +127,20 @@ func TestCollectErrors(t *testing.T) {
 	write("good.yaml", "a: 1\n")
 	write("bad.yaml", "a: [1\n")
 	write("app.ini", "[x]\n")
+	write("deep.json", `{"a": `+strings.Repeat("[", 100)+strings.Repeat("]", 100)+"}")
 	if err := os.Mkdir(filepath.Join(dir, "sub.yaml"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	specialFiles(t, dir)
 	tests := []struct {
 		name, paths string
 		input       bool // bad input (exit 2) rather than a failed source (exit 3)
 		want        string
 		kept        int
 	}{
+		{"symlink to /dev/zero", "[good.yaml, zero.yaml]", false, "zero.yaml is a character device, not a regular file", 1},
+		{"FIFO", "[fifo.yaml]", false, "fifo.yaml is a named pipe (FIFO), not a regular file", 0},
+		{"over a bound", "[deep.json]", false, "deep.json:1:70: nested more than 64 levels", 0},
 		{"missing file", "[good.yaml, missing.yaml]", false, "missing.yaml does not exist", 1},
 		{"glob matches nothing", "['nothing-*.yaml']", false, "no file matches", 0},
 		{"directory", "[sub.yaml]", false, "is a directory", 0},
@@ -153,7 +158,7 @@ func TestCollectErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 			var ie *snapshot.InputError
-			if errors.As(err, &ie) != tt.input {
+			if (errors.As(err, &ie) && !errors.Is(err, snapshot.ErrLimit)) != tt.input {
 				t.Errorf("InputError = %v, want %v: %v", !tt.input, tt.input, err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
@@ -163,5 +168,51 @@ func TestCollectErrors(t *testing.T) {
 				t.Errorf("kept %d resources, want %d", len(res), tt.kept)
 			}
 		})
+	}
+}
+
+// TestCollectMultiDocument: a multi-document YAML file is one resource per
+// document (issue 9, item 1); Kubernetes-like documents pair by kind and
+// name across environments whatever their order and their environment
+// tokens, the others by their place in the file.
+func TestCollectMultiDocument(t *testing.T) {
+	prodDir, stagingDir := t.TempDir(), t.TempDir()
+	write := func(dir, content string) {
+		if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(prodDir, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-prod}\nspec: {replicas: 6}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-prod}\ndata: {MODE: live}\n")
+	write(stagingDir, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-staging}\ndata: {MODE: test}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-staging}\nspec: {replicas: 1}\n")
+	byKey := func(env, dir string) map[string]snapshot.Resource {
+		c, err := newCollector(t, env, dir, "{name: app, kind: files, paths: [app.yaml]}", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]snapshot.Resource{}
+		for _, r := range res {
+			out[r.Key] = r
+		}
+		return out
+	}
+	prod, staging := byKey("prod", prodDir), byKey("staging", stagingDir)
+	for _, k := range []string{"app.yaml#Deployment/web", "app.yaml#ConfigMap/web"} {
+		if _, ok := prod[k]; !ok {
+			t.Errorf("prod has no %s: %v", k, keysOf(prod))
+		}
+		if _, ok := staging[k]; !ok {
+			t.Errorf("staging has no %s: %v", k, keysOf(staging))
+		}
+	}
+	if len(prod) != 2 || len(staging) != 2 {
+		t.Errorf("want 2 resources each: %v / %v", keysOf(prod), keysOf(staging))
+	}
+	d := staging["app.yaml#Deployment/web"]
+	if d.Name != "app.yaml#Deployment/web-staging" || d.Attrs["keys"].(map[string]any)["spec.replicas"] != json.Number("1") {
+		t.Errorf("staging deployment %+v", d)
 	}
 }

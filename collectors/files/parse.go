@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
 	"gopkg.in/yaml.v3"
 
+	"github.com/envparity/envparity/internal/yamlbound"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -55,37 +55,131 @@ func DetectFormat(name string) Format {
 	return ""
 }
 
-// Parse reads a config file of the given format into flattened keys: nested
+// Document is one document of a config file. Most files hold one; a YAML
+// file may hold several, separated by "---".
+type Document struct {
+	// ID tells the documents of one file apart: empty for the first
+	// document, the document's index ("1", "2"…) for the others, and
+	// "Kind/name" or "Kind/namespace/name" for a Kubernetes-like document
+	// (a mapping with apiVersion, kind and metadata.name), so that such
+	// documents pair by what they describe, not by their order.
+	ID string
+	// Name is the namespace/name part of a Kubernetes-like document's ID;
+	// tokens are stripped from it when keys are derived.
+	Name string
+	// Kind is the kind of a Kubernetes-like document.
+	Kind string
+	// Keys are the document's values flattened to dotted keys.
+	Keys map[string]any
+}
+
+// Parse reads a config file of one document into flattened keys: nested
 // mappings become dotted keys ("smtp.host"), lists and scalars stay values.
-// Every problem is a *snapshot.InputError naming file, line and column; the
-// messages never quote the file's content, which may hold secrets.
+// A file of several YAML documents is an error here; ParseDocuments reads
+// those. Every problem is a *snapshot.InputError naming file, line and
+// column; the messages never quote the file's content, which may hold
+// secrets.
 func Parse(data []byte, file string, f Format) (map[string]any, error) {
-	var tree map[string]any
+	docs, err := ParseDocuments(data, file, f)
+	if err != nil {
+		return nil, err
+	}
+	switch len(docs) {
+	case 0:
+		return map[string]any{}, nil
+	case 1:
+		return docs[0].Keys, nil
+	}
+	return nil, &snapshot.InputError{File: file, Msg: fmt.Sprintf("%d YAML documents; read it with ParseDocuments", len(docs))}
+}
+
+// ParseDocuments reads a config file into its documents, each with its
+// flattened keys (see Parse). Empty documents are skipped; a file with no
+// document gives none. A leading UTF-8 byte-order mark is ignored in every
+// format; bytes that are not UTF-8 are an error at their position. Values
+// are bounded: nesting to snapshot.MaxDepth levels, numbers to
+// snapshot.MaxNumberLen characters, YAML aliases to an expansion budget
+// (see internal/yamlbound); an input over a bound matches snapshot.ErrLimit.
+func ParseDocuments(data []byte, file string, f Format) ([]Document, error) {
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
+	}
+	var trees []map[string]any
 	var err error
 	switch f {
 	case YAML:
-		tree, err = parseYAML(data, file)
+		trees, err = parseYAML(data, file)
 	case JSON:
-		tree, err = parseJSON(data, file)
+		trees, err = one(parseJSON(data, file))
 	case TOML:
-		tree, err = parseTOML(data, file)
+		trees, err = one(parseTOML(data, file))
 	case Env:
 		var m map[string]string
 		m, err = ParseEnv(data, file)
-		tree = stringMap(m)
+		trees = []map[string]any{stringMap(m)}
 	case Properties:
 		var m map[string]string
 		m, err = ParseProperties(data, file)
-		tree = stringMap(m)
+		trees = []map[string]any{stringMap(m)}
 	default:
 		return nil, &snapshot.InputError{File: file, Msg: fmt.Sprintf("unknown format %q", f)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
-	flatten("", tree, out)
-	return out, nil
+	if len(trees) == 0 {
+		return nil, nil
+	}
+	docs := make([]Document, len(trees))
+	ids := map[string]int{}
+	for i, tree := range trees {
+		d := Document{Keys: map[string]any{}}
+		if kind, name, ok := kubernetesIdentity(tree); ok {
+			d.ID, d.Kind, d.Name = kind+"/"+name, kind, name
+		} else if i > 0 {
+			d.ID = strconv.Itoa(i)
+		}
+		ids[d.ID]++
+		flatten("", tree, d.Keys)
+		docs[i] = d
+	}
+	// Two documents with the same identity go by their index instead.
+	for i := range docs {
+		if docs[i].Kind != "" && ids[docs[i].ID] > 1 {
+			docs[i].ID, docs[i].Kind, docs[i].Name = "", "", ""
+			if i > 0 {
+				docs[i].ID = strconv.Itoa(i)
+			}
+		}
+	}
+	return docs, nil
+}
+
+func one(m map[string]any, err error) ([]map[string]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []map[string]any{m}, nil
+}
+
+// kubernetesIdentity reads kind and metadata.name (and namespace) of a
+// document that looks like a Kubernetes object.
+func kubernetesIdentity(tree map[string]any) (kind, name string, ok bool) {
+	api, _ := tree["apiVersion"].(string)
+	kind, _ = tree["kind"].(string)
+	meta, _ := tree["metadata"].(map[string]any)
+	if api == "" || kind == "" || meta == nil {
+		return "", "", false
+	}
+	name, _ = meta["name"].(string)
+	if name == "" {
+		return "", "", false
+	}
+	if ns, _ := meta["namespace"].(string); ns != "" {
+		name = ns + "/" + name
+	}
+	return kind, name, true
 }
 
 func stringMap(m map[string]string) map[string]any {
@@ -112,68 +206,70 @@ func flatten(prefix string, m map[string]any, out map[string]any) {
 	}
 }
 
-func parseYAML(data []byte, file string) (map[string]any, error) {
+// parseYAML reads every document of a YAML file. Aliases, nesting and
+// numbers are bounded before any value is built (a 342-byte "billion
+// laughs" file would otherwise expand to 9^9 values), and merge keys are
+// resolved as Helm and PyYAML resolve them: a key written in the mapping
+// overrides the merged one; a key written twice is an error.
+func parseYAML(data []byte, file string) ([]map[string]any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return map[string]any{}, nil
+	var nodes []*yaml.Node
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, yamlError(data, file, err)
 		}
-		return nil, yamlError(data, file, err)
+		nodes = append(nodes, &doc)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &snapshot.InputError{File: file, Line: extra.Line, Col: extra.Column, Msg: "more than one YAML document; a config file is one document"}
-	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(data, file, err)
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return map[string]any{}, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Msg: "expected a mapping at the top level"}
-	}
-	v, err := yamlValue(root, file, 0)
-	if err != nil {
+	if err := yamlbound.Check(nodes, file); err != nil {
 		return nil, err
 	}
-	return v.(map[string]any), nil
+	var out []map[string]any
+	for _, doc := range nodes {
+		if err := yamlbound.ResolveMerges(doc, file); err != nil {
+			return nil, err
+		}
+		root := doc
+		if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+			root = root.Content[0]
+		}
+		if root.Kind == yaml.DocumentNode || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+			continue // an empty document, as between two separators
+		}
+		if root.Kind != yaml.MappingNode {
+			return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Msg: "expected a mapping at the top level"}
+		}
+		v, err := yamlValue(root, file, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v.(map[string]any))
+	}
+	return out, nil
 }
 
 // yamlValue converts a node to JSON-native values: ints and floats become
-// json.Number, so 1 and 1.0 compare equal and "1" does not.
+// json.Number, so 1 and 1.0 compare equal and "1" does not. Merge keys are
+// resolved already (yamlbound.ResolveMerges) and aliases bounded
+// (yamlbound.Check), so expanding aliases here stays within the budget.
 func yamlValue(n *yaml.Node, file string, depth int) (any, error) {
-	if depth > 100 {
-		return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "nested too deeply"}
+	if depth > snapshot.MaxDepth+1 {
+		// Unreachable after yamlbound.Check; a guard for the stack.
+		return nil, snapshot.LimitError(file, n.Line, n.Column, "", "nested too deeply")
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "unknown alias"}
 		}
-		return yamlValue(n.Alias, file, depth+1)
+		return yamlValue(n.Alias, file, depth)
 	case yaml.MappingNode:
-		m := map[string]any{}
+		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-				merged, err := yamlValue(v, file, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				if mm, ok := merged.(map[string]any); ok {
-					for mk, mv := range mm {
-						if _, set := m[mk]; !set {
-							m[mk] = mv
-						}
-					}
-				}
-				continue
-			}
 			if k.Kind != yaml.ScalarNode {
 				return nil, &snapshot.InputError{File: file, Line: k.Line, Col: k.Column, Msg: "a mapping key must be a scalar"}
 			}
@@ -231,6 +327,9 @@ func yamlValue(n *yaml.Node, file string, depth int) (any, error) {
 
 // yamlError turns a yaml.v3 error ("yaml: line 3: …") into a positioned one.
 func yamlError(data []byte, file string, err error) error {
+	if derr := yamlbound.DepthError(data, file, err); derr != nil {
+		return derr
+	}
 	line, msg := YAMLErrorLine(err)
 	line = ClampLine(data, line)
 	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
@@ -278,6 +377,9 @@ func YAMLErrorLine(err error) (int, string) {
 }
 
 func parseJSON(data []byte, file string) (map[string]any, error) {
+	if err := snapshot.CheckJSON(data, file, snapshot.MaxDepth); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -317,6 +419,9 @@ func parseJSON(data []byte, file string) (map[string]any, error) {
 }
 
 func parseTOML(data []byte, file string) (map[string]any, error) {
+	if err := checkTOML(data, file); err != nil {
+		return nil, err
+	}
 	var m map[string]any
 	if err := toml.Unmarshal(data, &m); err != nil {
 		var de *toml.DecodeError
@@ -347,10 +452,11 @@ func tomlMessage(de *toml.DecodeError) string {
 // line breaks. Variables are not expanded. A repeated key keeps its last
 // value, as shells and dotenv loaders do.
 func ParseEnv(data []byte, file string) (map[string]string, error) {
-	if !utf8.Valid(data) {
-		return nil, &snapshot.InputError{File: file, Msg: "not UTF-8 text"}
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
 	}
-	s := string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	s := string(data)
 	out := map[string]string{}
 	line := 1
 	i := 0
@@ -490,10 +596,11 @@ func isEnvKeyChar(c byte) bool {
 // the line, and the escapes \t \n \r \f \uXXXX and \<char>. A repeated key
 // keeps its last value, as java.util.Properties does.
 func ParseProperties(data []byte, file string) (map[string]string, error) {
-	if !utf8.Valid(data) {
-		return nil, &snapshot.InputError{File: file, Msg: "not UTF-8 text"}
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
 	}
-	lines := strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n")
+	lines := strings.Split(string(data), "\n")
 	out := map[string]string{}
 	for n := 0; n < len(lines); n++ {
 		first := n + 1

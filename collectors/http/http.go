@@ -10,12 +10,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,10 +37,11 @@ const MaxBody = 10 << 20
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "http",
-	Summary: "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
-	New:     New,
-	Options: options{},
+	Name:       "http",
+	Summary:    "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
+	New:        New,
+	Restricted: &collectors.Restriction{URLs: []string{"url"}, Paths: []string{"ca_file"}, Refused: []string{"request_headers_env"}, Safe: []string{"method", "json", "headers", "timeout", "expect_status"}},
+	Options:    options{},
 }
 
 type options struct {
@@ -48,6 +52,7 @@ type options struct {
 	RequestHeadersEnv map[string]string `yaml:"request_headers_env"`
 	Timeout           config.Duration   `yaml:"timeout"`
 	CAFile            string            `yaml:"ca_file"`
+	ExpectStatus      []int             `yaml:"expect_status"`
 }
 
 // Collector fetches one URL.
@@ -60,8 +65,10 @@ type Collector struct {
 	reqHeaders map[string]string // header → environment variable
 	timeout    time.Duration
 	caFile     string
-	tokens     []string
-	getenv     func(string) string
+	// expect lists the statuses that are facts; nil means any 2xx.
+	expect []int
+	tokens []string
+	getenv func(string) string
 	// Now is the clock for certificate expiry; tests replace it.
 	Now func() time.Time
 }
@@ -120,7 +127,69 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.CAFile != "" {
 		c.caFile = src.Resolve(o.CAFile)
 	}
+	for _, st := range o.ExpectStatus {
+		if st < 100 || st > 599 {
+			return nil, src.Errorf("expect_status", "%d is not an HTTP status (100 to 599)", st)
+		}
+	}
+	c.expect = o.ExpectStatus
 	return c, nil
+}
+
+// expected reports whether a status is a fact to record: one the config
+// declares in expect_status, else any 2xx. Any other status means the
+// endpoint could not report what it was asked about (a 500 page has no
+// version), so the source fails rather than compare an error page.
+func (c *Collector) expected(status int) bool {
+	if len(c.expect) == 0 {
+		return status >= 200 && status <= 299
+	}
+	return slices.Contains(c.expect, status)
+}
+
+func (c *Collector) expectedText() string {
+	if len(c.expect) == 0 {
+		return "a 2xx status"
+	}
+	parts := make([]string, len(c.expect))
+	for i, st := range c.expect {
+		parts[i] = strconv.Itoa(st)
+	}
+	return "expect_status " + strings.Join(parts, ", ")
+}
+
+// origin is scheme://host:port with the scheme's default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// checkRedirect follows a redirect only within the configured URL's origin
+// (scheme, host and port), so the request headers the config sends (API
+// keys, tokens) never reach another host, and https never falls back to
+// http. A redirect whose status the config expects is recorded as the
+// fact, not followed.
+func (c *Collector) checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.Response != nil && len(c.expect) > 0 && c.expected(req.Response.StatusCode) {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if to, from := origin(req.URL), origin(c.url); to != from {
+		return &crossOriginError{from: from, to: to}
+	}
+	return nil
+}
+
+// crossOriginError is a redirect to another origin, which is not followed.
+type crossOriginError struct{ from, to string }
+
+func (e *crossOriginError) Error() string {
+	return fmt.Sprintf("redirected from %s to another origin, %s: not followed (only redirects within the same scheme, host and port are, so that request headers never leave it); configure the final URL, or list the redirect status in expect_status to record it", e.from, e.to)
 }
 
 // Key is the source's name followed by the URL's path with the
@@ -145,7 +214,7 @@ func (c *Collector) client() (*http.Client, error) {
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: tr, Timeout: c.timeout}, nil
+	return &http.Client{Transport: tr, Timeout: c.timeout, CheckRedirect: c.checkRedirect}, nil
 }
 
 // Collect fetches the URL once. An unreachable host, a TLS failure or a
@@ -158,7 +227,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, c.method, c.url.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", c.method, c.url.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: %w", c.method, c.display(), err)
 	}
 	req.Header.Set("User-Agent", "envparity")
 	for h, env := range c.reqHeaders {
@@ -170,12 +239,15 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", c.method, c.url.Redacted(), unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s: %w", c.method, c.display(), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read body: %w", c.method, c.url.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: read body: %w", c.method, c.display(), err)
+	}
+	if !c.expected(resp.StatusCode) {
+		return nil, fmt.Errorf("%s %s answered %s, not %s: what it was asked about could not be read (declare the statuses that are facts in expect_status)", c.method, c.url.Redacted(), statusText(resp), c.expectedText())
 	}
 	attrs := map[string]any{"status": resp.StatusCode}
 	if len(c.headers) > 0 {
@@ -197,13 +269,13 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	if len(c.jsonPaths) > 0 {
 		if len(body) > MaxBody {
-			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.url.Redacted(), MaxBody)
+			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.display(), MaxBody)
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		var doc any
 		if err := dec.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("%s %s: status %d, body is not JSON (%s)", c.method, c.url.Redacted(), resp.StatusCode, contentType(resp))
+			return nil, fmt.Errorf("%s %s: status %d, body is not JSON (%s)", c.method, c.display(), resp.StatusCode, contentType(resp))
 		}
 		vals := map[string]any{}
 		for _, p := range c.jsonPaths {
@@ -213,7 +285,26 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		attrs["json"] = vals
 	}
-	return []snapshot.Resource{{Type: ResourceType, Name: c.url.String(), ID: c.url.String(), Key: c.Key(), Attrs: attrs}}, nil
+	return []snapshot.Resource{{Type: ResourceType, Name: c.display(), ID: c.display(), Key: c.Key(), Attrs: attrs}}, nil
+}
+
+// display is the URL as envparity names it in resources and messages: scheme,
+// host and path. The query and fragment are left out: they carry tokens
+// (?api_key=, ?token=, #access_token=, sig=) that url.Redacted keeps.
+func (c *Collector) display() string { return DisplayURL(c.url) }
+
+// DisplayURL returns scheme://host/path of u, without user information,
+// query or fragment, for names and messages that must not carry credentials.
+func DisplayURL(u *url.URL) string {
+	d := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return d.String()
+}
+
+func statusText(resp *http.Response) string {
+	if t := http.StatusText(resp.StatusCode); t != "" {
+		return fmt.Sprintf("%d %s", resp.StatusCode, t)
+	}
+	return strconv.Itoa(resp.StatusCode)
 }
 
 func contentType(resp *http.Response) string {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +135,8 @@ func TestCollectFailures(t *testing.T) {
 		case "/down":
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `{"version": "2.14.1"}`)
+		case "/missing":
+			http.NotFound(w, r)
 		}
 	}))
 	defer plain.Close()
@@ -156,7 +159,12 @@ func TestCollectFailures(t *testing.T) {
 		{"not json", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/html"), false, "body is not JSON"},
 		{"untrusted certificate", fmt.Sprintf("{name: api, kind: http, url: %q}", tlsSrv.URL), false, "certificate"},
 		{"missing token variable", fmt.Sprintf("{name: api, kind: http, url: %q, request_headers_env: {Authorization: NOPE}}", plain.URL), false, "NOPE is not set"},
-		{"5xx is a fact", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/down"), true, ""},
+		{"5xx with json paths fails the source", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/down"), false, "answered 503 Service Unavailable, not a 2xx status"},
+		{"5xx with only headers fails the source", fmt.Sprintf("{name: api, kind: http, url: %q, headers: [content-type]}", plain.URL+"/down"), false, "answered 503"},
+		{"5xx with nothing but the status fails the source", fmt.Sprintf("{name: api, kind: http, url: %q}", plain.URL+"/down"), false, "answered 503"},
+		{"404 fails the source", fmt.Sprintf("{name: api, kind: http, url: %q, headers: [content-type]}", plain.URL+"/missing"), false, "answered 404 Not Found"},
+		{"a status outside expect_status fails the source", fmt.Sprintf("{name: api, kind: http, url: %q, expect_status: [200, 404]}", plain.URL+"/down"), false, "answered 503 Service Unavailable, not expect_status 200, 404"},
+		{"a declared 5xx is a fact", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version], expect_status: [503]}", plain.URL+"/down"), true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,6 +197,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"{name: a, kind: http, url: 'https://x/', headers: ['bad header']}", "headers"},
 		{"{name: a, kind: http, url: 'https://x/', timeout: soon}", "timeout"},
 		{"{name: a, kind: http, url: 'https://x/', method: HEAD, json: [v]}", "json"},
+		{"{name: a, kind: http, url: 'https://x/', expect_status: [99]}", "expect_status"},
+		{"{name: a, kind: http, url: 'https://x/', expect_status: [2xx]}", "expect_status"},
 	} {
 		_, err := newCollector(t, "prod", ".", tt.yaml, nil)
 		var ie *snapshot.InputError
@@ -206,4 +216,137 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			t.Errorf("error repeats the URL's password: %v", err)
 		}
 	}
+}
+
+// recorder is a loopback server that records the request headers it got.
+type recorder struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	hits []http.Header
+}
+
+func newRecorder(t *testing.T, tlsServer bool) *recorder {
+	r := &recorder{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.hits = append(r.hits, req.Header.Clone())
+		r.mu.Unlock()
+		fmt.Fprint(w, `{"version": "elsewhere"}`)
+	})
+	if tlsServer {
+		r.srv = httptest.NewTLSServer(h)
+	} else {
+		r.srv = httptest.NewServer(h)
+	}
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) got() []http.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]http.Header(nil), r.hits...)
+}
+
+// TestRedirectsStayInTheOrigin: a redirect is followed only within the
+// configured URL's scheme, host and port; the request headers the config
+// sends (an API key, a header carrying AWS_SECRET_ACCESS_KEY) never reach
+// another origin, and https never falls back to http.
+func TestRedirectsStayInTheOrigin(t *testing.T) {
+	const apiKey, awsSecret = "k3y-0f-the-api-9f8e7d6c", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	getenv := func(k string) string {
+		return map[string]string{"STATUS_API_KEY": apiKey, "AWS_SECRET_ACCESS_KEY": awsSecret}[k]
+	}
+	elsewhere := newRecorder(t, false)
+	var sameOriginHeaders http.Header
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, elsewhere.srv.URL+"/version?token=abc", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/version", http.StatusMovedPermanently)
+		case "/version":
+			sameOriginHeaders = r.Header.Clone()
+			fmt.Fprint(w, `{"version": "2.14.1"}`)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		}
+	}))
+	defer origin.Close()
+	// https that redirects to http on the other server.
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+strings.TrimPrefix(elsewhere.srv.URL, "http://")+"/version", http.StatusFound)
+	}))
+	defer secure.Close()
+	ca := writeCA(t, secure)
+	headers := "request_headers_env: {X-Api-Key: STATUS_API_KEY, X-Aws-Secret: AWS_SECRET_ACCESS_KEY}"
+
+	t.Run("same origin is followed with the headers", func(t *testing.T) {
+		c, err := newCollector(t, "prod", ".", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version], %s}", origin.URL+"/moved", headers), getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := res[0].Attrs["json"].(map[string]any); fmt.Sprint(j["version"]) != "2.14.1" {
+			t.Errorf("json %v", j)
+		}
+		if sameOriginHeaders.Get("X-Api-Key") != apiKey {
+			t.Errorf("the header did not follow a same-origin redirect: %v", sameOriginHeaders)
+		}
+	})
+	for _, tt := range []struct {
+		name, yaml, want string
+	}{
+		{"another port", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version], %s}", origin.URL+"/away", headers), "to another origin, " + strings.Replace(elsewhere.srv.URL, "localhost", "127.0.0.1", 1)},
+		{"without configured headers too", fmt.Sprintf("{name: api, kind: http, url: %q}", origin.URL+"/away"), "to another origin"},
+		{"https to http", fmt.Sprintf("{name: api, kind: http, url: %q, ca_file: %q, %s}", secure.URL+"/version", ca, headers), "to another origin, http://"},
+		{"a loop", fmt.Sprintf("{name: api, kind: http, url: %q, %s}", origin.URL+"/loop", headers), "stopped after 10 redirects"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newCollector(t, "prod", ".", tt.yaml, getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Collect(context.Background())
+			var ie *snapshot.InputError
+			if err == nil || errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want a source failure mentioning %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "token=abc") {
+				t.Errorf("the error repeats the redirect target's query: %v", err)
+			}
+		})
+	}
+	for _, h := range elsewhere.got() {
+		for name, vs := range h {
+			for _, v := range vs {
+				if strings.Contains(v, apiKey) || strings.Contains(v, awsSecret) {
+					t.Errorf("header %s carried a secret to another origin", name)
+				}
+			}
+		}
+	}
+	if n := len(elsewhere.got()); n != 0 {
+		t.Errorf("the other origin was contacted %d time(s)", n)
+	}
+
+	t.Run("a declared redirect status is the fact", func(t *testing.T) {
+		c, err := newCollector(t, "prod", ".", fmt.Sprintf("{name: api, kind: http, url: %q, headers: [location], expect_status: [302], %s}", origin.URL+"/away", headers), getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := res[0].Attrs["status"]; fmt.Sprint(st) != "302" {
+			t.Errorf("status %v, want the redirect's 302", st)
+		}
+		if n := len(elsewhere.got()); n != 0 {
+			t.Errorf("the redirect was followed (%d requests elsewhere)", n)
+		}
+	})
 }

@@ -26,6 +26,7 @@ const (
 	TypePlugins     = "mysql.server.plugins"
 	TypeTable       = "mysql.schema.table"
 	TypeMigrations  = "mysql.schema.migrations"
+	TypeProbe       = "mysql.data.probe"
 )
 
 func (c *Collector) collect(ctx context.Context, s *session) ([]snapshot.Resource, error) {
@@ -48,6 +49,7 @@ func (c *Collector) collect(ctx context.Context, s *session) ([]snapshot.Resourc
 		{"connections", c.connections},
 		{"plugins", c.plugins},
 		{"schema", c.schema},
+		{"probes", c.runProbes},
 	}
 	for _, st := range steps {
 		res, err := st.fn(ctx, s)

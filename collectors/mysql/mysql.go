@@ -29,10 +29,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "mysql",
-	Summary: "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
-	New:     New,
-	Options: options{},
+	Name:       "mysql",
+	Summary:    "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"dsn_env"}, Safe: []string{"schemas", "exclude_tables", "timeout", "null_sample_rows", "probes"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.
@@ -47,6 +48,8 @@ type options struct {
 	ExcludeTables  []string        `yaml:"exclude_tables"`
 	Timeout        config.Duration `yaml:"timeout"`
 	NullSampleRows *int            `yaml:"null_sample_rows"`
+	// Probes count real-looking personal data in chosen columns (counts only).
+	Probes []dbcommon.ProbeConfig `yaml:"probes"`
 }
 
 // Collector collects one MariaDB or MySQL server.
@@ -58,6 +61,8 @@ type Collector struct {
 	timeout    time.Duration
 	sampleRows int
 	tokens     []string
+	probes     []dbcommon.Probe
+	red        *snapshot.Redactor
 	getenv     func(string) string
 }
 
@@ -85,8 +90,13 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if deps.Getenv == nil {
 		return nil, errors.New("mysql collector needs deps.Getenv")
 	}
+	probes, err := dbcommon.ValidateProbes(src, o.Probes)
+	if err != nil {
+		return nil, err
+	}
 	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables,
-		timeout: time.Duration(o.Timeout), sampleRows: DefaultNullSampleRows, tokens: deps.Tokens, getenv: deps.Getenv}
+		timeout: time.Duration(o.Timeout), sampleRows: DefaultNullSampleRows, tokens: deps.Tokens,
+		probes: probes, red: deps.Redactor, getenv: deps.Getenv}
 	if o.NullSampleRows != nil {
 		if *o.NullSampleRows < 0 {
 			return nil, src.Errorf("null_sample_rows", "must not be negative (0 turns sampling off)")

@@ -75,7 +75,7 @@ func TestRulePack(t *testing.T) {
 		{"schema name carries the environment; index missing",
 			one(TypeTable, "db/shop.users", tbl("shop_production", map[string]any{"id": map[string]any{"type": "bigint(20)", "nullable": false, "null_fraction": 0}}, "PRIMARY KEY BTREE (`id`)", "BTREE (`email`)")),
 			one(TypeTable, "db/shop.users", tbl("shop_staging", map[string]any{"id": map[string]any{"type": "bigint(20)", "nullable": false, "null_fraction": 0}}, "PRIMARY KEY BTREE (`id`)")),
-			[]string{"error mysql-index-missing indexes"}},
+			[]string{"error mysql-index-missing indexes[=BTREE (`email`)]"}},
 		{"migrations behind",
 			one(TypeMigrations, "db/shop.schema_migrations", map[string]any{"tool": "rails", "table": "shop_production.schema_migrations", "readable": true, "latest_version": "3", "applied_count": 3}),
 			one(TypeMigrations, "db/shop.schema_migrations", map[string]any{"tool": "rails", "table": "shop_staging.schema_migrations", "readable": true, "latest_version": "2", "applied_count": 2}),

@@ -28,6 +28,7 @@ const (
 	TypeExtensions  = "postgres.database.extensions"
 	TypeTable       = "postgres.schema.table"
 	TypeMigrations  = "postgres.schema.migrations"
+	TypeProbe       = "postgres.data.probe"
 )
 
 func (c *Collector) collect(ctx context.Context, tx pgx.Tx) ([]snapshot.Resource, error) {
@@ -45,6 +46,7 @@ func (c *Collector) collect(ctx context.Context, tx pgx.Tx) ([]snapshot.Resource
 		{"connections", c.connections},
 		{"extensions", c.extensions},
 		{"schema", c.schema},
+		{"probes", c.runProbes},
 	}
 	for _, s := range steps {
 		res, err := s.fn(ctx, tx, inRecovery)

@@ -26,10 +26,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "postgres",
-	Summary: "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
-	New:     New,
-	Options: options{},
+	Name:       "postgres",
+	Summary:    "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"dsn_env"}, Safe: []string{"schemas", "exclude_tables", "timeout", "probes"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.
@@ -40,6 +41,8 @@ type options struct {
 	Schemas       []string        `yaml:"schemas"`
 	ExcludeTables []string        `yaml:"exclude_tables"`
 	Timeout       config.Duration `yaml:"timeout"`
+	// Probes count real-looking personal data in chosen columns (counts only).
+	Probes []dbcommon.ProbeConfig `yaml:"probes"`
 }
 
 // Collector collects one PostgreSQL database.
@@ -49,6 +52,8 @@ type Collector struct {
 	schemas []string
 	exclude []string
 	timeout time.Duration
+	probes  []dbcommon.Probe
+	red     *snapshot.Redactor
 	getenv  func(string) string
 }
 
@@ -77,7 +82,12 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if getenv == nil {
 		return nil, errors.New("postgres collector needs deps.Getenv")
 	}
-	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables, timeout: time.Duration(o.Timeout), getenv: getenv}
+	probes, err := dbcommon.ValidateProbes(src, o.Probes)
+	if err != nil {
+		return nil, err
+	}
+	c := &Collector{name: src.Name, dsnEnv: o.DSNEnv, schemas: o.Schemas, exclude: o.ExcludeTables, timeout: time.Duration(o.Timeout),
+		probes: probes, red: deps.Redactor, getenv: getenv}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}

@@ -17,10 +17,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "snapshot",
-	Summary: "resources from a snapshot file written by `envparity snapshot`",
-	New:     New,
-	Options: options{},
+	Name:       "snapshot",
+	Summary:    "resources from a snapshot file written by `envparity snapshot`",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path"}},
+	Options:    options{},
 }
 
 type options struct {
@@ -62,6 +63,9 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		return nil, err
 	}
 	c.keyID = s.RedactionKeyID
+	if c.keyID == "" && snapshot.HasFingerprints(s.Resources) {
+		c.keyID = snapshot.UnrecordedKeyID // fingerprinted elsewhere, with a key nobody recorded
+	}
 	if s.Environment != "" && c.env != "" && s.Environment != c.env {
 		return nil, fmt.Errorf("snapshot file %s holds environment %q, but is configured for %q", c.path, s.Environment, c.env)
 	}
@@ -75,5 +79,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	return s.Resources, nil
 }
 
-// RedactionKeyID is the ID of the key the file's secrets were fingerprinted with.
+// RedactionKeyID is the ID of the key the file's secrets were fingerprinted
+// with; "unrecorded" when it holds fingerprints but records no key, "" when
+// it holds none (its clear secrets are fingerprinted with this run's key).
 func (c *Collector) RedactionKeyID() string { return c.keyID }

@@ -31,10 +31,11 @@ const WorkspaceType = "terraform.state.workspace"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "terraform",
-	Summary: "Terraform state (v4) from a file or s3://bucket/key: managed resources keyed by address",
-	New:     New,
-	Options: options{},
+	Name:       "terraform",
+	Summary:    "Terraform state (v4) from a file or s3://bucket/key: managed resources keyed by address",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path"}, Pinned: []string{"profile"}, Safe: []string{"region", "timeout", "key_prefix"}},
+	Options:    options{},
 }
 
 type options struct {
@@ -158,8 +159,18 @@ type stateInstance struct {
 }
 
 // Decode parses a state document. A file that is not JSON, not a state or
-// not format version 4 is an *snapshot.InputError with its position.
+// not format version 4 is an *snapshot.InputError with its position. Like a
+// snapshot, the document is bounded first (bytes that are not UTF-8, a key
+// repeated in an object, nesting beyond snapshot.MaxEnvelopeDepth, numbers
+// beyond snapshot.MaxNumberLen); a leading byte-order mark is ignored.
 func Decode(data []byte, file string) (*State, error) {
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, file); err != nil {
+		return nil, err
+	}
+	if err := snapshot.CheckJSON(data, file, snapshot.MaxEnvelopeDepth); err != nil {
+		return nil, err
+	}
 	var st State
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

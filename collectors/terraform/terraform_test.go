@@ -190,6 +190,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"old format", `{"version": 3, "modules": []}`, 1, 0, "version 3 is not supported"},
 		{"wrong type", "{\n  \"version\": \"4\"\n}", 2, 16, "expected int"},
 		{"resource without type", `{"version": 4, "resources": [{"name": "x"}]}`, 0, 0, "needs a type"},
+		// Bounds (issue 10, items 17 and 18) and what JSON decoders accept silently.
+		{"nested 100,000 deep", `{"version": 4, "resources": [{"type": "a_b", "name": "c", "instances": [{"attributes": {"x": ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}}]}]}`, 1, 94 + snapshot.MaxEnvelopeDepth - 6, "nested more than 80 levels"},
+		{"a 1,000,000-digit number", `{"version": 4, "resources": [{"type": "a_b", "name": "c", "instances": [{"attributes": {"x": ` + strings.Repeat("7", 1000000) + `}}]}]}`, 1, 94, "number of 1000000 characters"},
+		{"a repeated key", "{\"version\": 4,\n \"version\": 3}", 2, 2, "duplicate key"},
+		{"not UTF-8", "{\"version\": 4, \"terraform_version\": \"\xff\"}", 1, 38, "not UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

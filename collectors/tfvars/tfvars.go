@@ -8,12 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
+	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/envparity/envparity/collectors"
@@ -27,22 +27,28 @@ const ResourceType = "terraform.config.tfvars"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "tfvars",
-	Summary: "Terraform variable values (.tfvars, .tfvars.json), every variable a key",
-	New:     New,
-	Options: options{},
+	Name:       "tfvars",
+	Summary:    "Terraform variable values (.tfvars, .tfvars.json), every variable a key",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths", "module"}},
+	Options:    options{},
 }
 
 type options struct {
 	Path  string   `yaml:"path"`
 	Paths []string `yaml:"paths"`
+	// Module is the directory of the Terraform module the variables are
+	// given to: its variable blocks supply the defaults of unset variables.
+	Module string `yaml:"module"`
 }
 
 // Collector reads tfvars files.
 type Collector struct {
-	src    config.Source
-	fc     *files.Collector
-	tokens []string
+	src      config.Source
+	fc       *files.Collector
+	tokens   []string
+	module   string // resolved directory, or ""
+	redactor *snapshot.Redactor
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -56,19 +62,43 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.Path == "" && len(o.Paths) == 0 {
 		return nil, src.Errorf("path", "missing: the .tfvars file to read")
 	}
+	patterns := o.Paths
+	if o.Path != "" {
+		patterns = append([]string{o.Path}, patterns...)
+	}
 	// The files collector does path validation and glob expansion.
-	fc, err := files.New(src, deps)
+	fc, err := files.NewPaths(src, patterns, deps)
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens}, nil
+	c := &Collector{src: src, fc: fc, tokens: deps.Tokens, redactor: deps.Redactor}
+	if o.Module != "" {
+		c.module = src.Resolve(o.Module)
+	}
+	return c, nil
 }
 
 // Collect reads every file: a missing file fails the source, malformed HCL
-// is bad input with its position.
+// is bad input with its position. With a module, every file's variables
+// are completed with the module's defaults.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
+	var module map[string]variable
+	if c.module != "" {
+		var err error
+		if module, err = readModule(c.module); err != nil {
+			return nil, fmt.Errorf("tfvars source %s: module: %w", c.src.Name, err)
+		}
+	}
 	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
-		vars, err := Parse(data, full)
+		set, err := parseValues(data, full)
+		var vars map[string]any
+		if err == nil {
+			if module != nil {
+				vars, err = withModule(set, module, c.redactor, full)
+			} else {
+				vars, err = toJSON(set, full)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("tfvars source %s: %w", c.src.Name, err)
 		}
@@ -87,30 +117,33 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 // by name) into JSON-native values. Expressions must be constant: a
 // reference or a function call is an error, as it is for Terraform. Errors
 // are *snapshot.InputError with the file, line and column; they never quote
-// values.
+// values. The file is bounded before HCL parses it (size, nesting, number
+// length; see checkHCL); a file over a bound matches snapshot.ErrLimit.
 func Parse(data []byte, filename string) (map[string]any, error) {
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if strings.HasSuffix(strings.ToLower(filename), ".json") {
-		f, diags = hcljson.Parse(data, filename)
-	} else {
-		f, diags = hclsyntax.ParseConfig(data, filename, hcl.InitialPos)
+	vars, err := parseValues(data, filename)
+	if err != nil {
+		return nil, err
 	}
-	if diags.HasErrors() {
-		return nil, diagError(filename, diags)
+	return toJSON(vars, filename)
+}
+
+// assignment is one variable set in a tfvars file.
+type assignment struct {
+	value cty.Value
+	at    hcl.Range
+}
+
+func parseValues(data []byte, filename string) (map[string]assignment, error) {
+	f, err := parseFile(data, filename)
+	if err != nil {
+		return nil, err
 	}
 	attrs, diags := f.Body.JustAttributes()
 	if diags.HasErrors() {
 		return nil, diagError(filename, diags)
 	}
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make(map[string]any, len(attrs))
-	for _, n := range names {
-		a := attrs[n]
+	out := make(map[string]assignment, len(attrs))
+	for n, a := range attrs {
 		v, diags := a.Expr.Value(nil)
 		if diags.HasErrors() {
 			return nil, diagError(filename, diags)
@@ -118,19 +151,68 @@ func Parse(data []byte, filename string) (map[string]any, error) {
 		if !v.IsWhollyKnown() {
 			return nil, &snapshot.InputError{File: filename, Line: a.Range.Start.Line, Col: a.Range.Start.Column, Field: n, Msg: "value is not a constant"}
 		}
-		raw, err := ctyjson.Marshal(v, v.Type())
-		if err != nil {
-			return nil, &snapshot.InputError{File: filename, Line: a.Range.Start.Line, Col: a.Range.Start.Column, Field: n, Msg: "value cannot be represented: " + err.Error()}
+		out[n] = assignment{value: v, at: a.Range}
+	}
+	return out, nil
+}
+
+// parseFile parses an HCL file, native or JSON by its name, within bounds.
+// A leading byte-order mark is ignored; bytes that are not UTF-8 are an
+// error at their position.
+func parseFile(data []byte, filename string) (*hcl.File, error) {
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, filename); err != nil {
+		return nil, err
+	}
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(strings.ToLower(filename), ".json") {
+		if len(data) > MaxSize {
+			return nil, snapshot.LimitError(filename, 0, 0, "", fmt.Sprintf("%d bytes, more than the %d read from an HCL file", len(data), MaxSize))
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var val any
-		if err := dec.Decode(&val); err != nil {
-			return nil, &snapshot.InputError{File: filename, Line: a.Range.Start.Line, Col: a.Range.Start.Column, Field: n, Msg: "value cannot be represented"}
+		if err := snapshot.CheckJSON(data, filename, snapshot.MaxDepth); err != nil {
+			return nil, err
+		}
+		f, diags = hcljson.Parse(data, filename)
+	} else {
+		if err := checkHCL(data, filename); err != nil {
+			return nil, err
+		}
+		f, diags = hclsyntax.ParseConfig(data, filename, hcl.InitialPos)
+	}
+	if diags.HasErrors() {
+		return nil, diagError(filename, diags)
+	}
+	return f, nil
+}
+
+// toJSON converts values to their JSON-native form (numbers as
+// json.Number).
+func toJSON(vars map[string]assignment, filename string) (map[string]any, error) {
+	out := make(map[string]any, len(vars))
+	for _, n := range snapshot.SortedKeys(vars) {
+		a := vars[n]
+		val, err := jsonValue(a.value)
+		if err != nil {
+			return nil, &snapshot.InputError{File: filename, Line: a.at.Start.Line, Col: a.at.Start.Column, Field: n, Msg: "value cannot be represented: " + err.Error()}
 		}
 		out[n] = val
 	}
 	return out, nil
+}
+
+func jsonValue(v cty.Value) (any, error) {
+	raw, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var val any
+	if err := dec.Decode(&val); err != nil {
+		return nil, err
+	}
+	return val, nil
 }
 
 // diagError converts the first error diagnostic. Summaries and details of

@@ -94,6 +94,21 @@ func LoadLabels(file string) (*Labels, error) {
 	return &l, nil
 }
 
+// String names what the label selects, for reports.
+func (l Label) String() string {
+	var parts []string
+	if l.Type != "" {
+		parts = append(parts, "type "+l.Type)
+	}
+	if l.Key != "" {
+		parts = append(parts, "key "+l.Key)
+	}
+	if l.Path != "" {
+		parts = append(parts, l.Path)
+	}
+	return strings.Join(parts, " ")
+}
+
 func (l Label) check() error {
 	if strings.TrimSpace(l.Reason) == "" {
 		return fmt.Errorf("%s: reason is missing", l.Path)
@@ -115,8 +130,9 @@ func (l Label) check() error {
 // `containers.web.env` are the same path; quotes are dropped and their
 // content split on dots like any other text, so `keys."a.b"` and `keys.a.b`
 // are the same path. A leading `keys` or `variables` (the container
-// attribute of files and tfvars resources) is dropped: labels are written as
-// the file reads. Segments are lower-cased.
+// attribute of files and tfvars resources), after an optional
+// `secret_fingerprints` (where fingerprinted values are compared), is
+// dropped: labels are written as the file reads. Segments are lower-cased.
 func Segments(p string) []string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
@@ -146,6 +162,9 @@ func Segments(p string) []string {
 		if s != "" {
 			out = append(out, strings.ToLower(s))
 		}
+	}
+	if len(out) > 0 && out[0] == "secret_fingerprints" {
+		out = out[1:]
 	}
 	if len(out) > 0 && (out[0] == "keys" || out[0] == "variables") {
 		out = out[1:]
@@ -212,9 +231,10 @@ func Relate(labelPath, findingPath string) Relation {
 // path, a finding matches when its path is the label's path or a child of it
 // (a label `env.DATABASE_URL` is met by a finding at `env.DATABASE_URL.value`).
 // When ancestors is set (musts), a finding about a parent also matches
-// provided it names what the label is about: the last literal step of the
-// label path occurs in the finding's values or message (a finding at
-// `containers.web.env` listing DATABASE_URL meets a label
+// provided it singles out what the label is about: the parent has a value
+// in both environments and the last literal step of the label path occurs in
+// exactly one of them (a finding at `containers.web.env` listing
+// DATABASE_URL in prod only meets a label
 // `containers[name=web].env[name=DATABASE_URL]`). Nevers are judged without
 // ancestors, so a whole-list finding does not break a never about one of its
 // elements; it counts against the budget instead.
@@ -264,13 +284,26 @@ func lastLiteral(p string) string {
 
 var globChars = regexp.MustCompile(`\*|\?|\[[^\]]*\]`)
 
+// names reports whether a finding about a parent singles out the labelled
+// element: the parent has a value on both sides and the word occurs in
+// exactly one of them (a variable listed in prod's env and not in staging's).
+// A parent present on one side only, such as a container that did not pair,
+// names everything inside it and so singles out nothing.
 func names(f rules.Finding, word string) bool {
 	if word == "" {
 		return true
 	}
-	vals, _ := json.Marshal(f.Values)
-	hay := strings.ToLower(string(vals) + "\n" + f.Message)
-	return strings.Contains(hay, word)
+	if len(f.Values) < 2 {
+		return false
+	}
+	sides := 0
+	for _, v := range f.Values {
+		b, _ := json.Marshal(v)
+		if strings.Contains(strings.ToLower(string(b)), word) {
+			sides++
+		}
+	}
+	return sides == 1
 }
 
 // globAll compiles a glob in which * matches any run of characters and ?

@@ -18,6 +18,7 @@ func TestSegments(t *testing.T) {
 		{"quoted key split like the file reads", `keys."spring.datasource.url"`, []string{"spring", "datasource", "url"}},
 		{"quoted identity", `env[name="DATABASE_URL"].value`, []string{"env", "database_url", "value"}},
 		{"tfvars container dropped", "variables.rds_multi_az", []string{"rds_multi_az"}},
+		{"fingerprint container dropped", "secret_fingerprints.keys.a.PASSWORD", []string{"a", "password"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
@@ -64,6 +65,11 @@ func TestLabelMatch(t *testing.T) {
 	other := Label{Path: "containers[name=web].env[name=REDIS_URL]"}
 	if other.Match(envList, true) {
 		t.Error("a parent finding that does not name the variable meets the must")
+	}
+	unpaired := rules.Finding{Type: "kubernetes.apps.deployment", Key: "shop/web", Path: "containers.web",
+		Values: map[string]any{"prod": map[string]any{"env": []string{"DATABASE_URL"}}}}
+	if must.Match(unpaired, true) {
+		t.Error("a parent present on one side only meets a must about an element inside it")
 	}
 	if must.Match(envList, false) {
 		t.Error("a parent finding breaks a never about one element")

@@ -124,13 +124,13 @@ func writeBoard(w io.Writer, scores []Score) (musts, found int) {
 func writeDetails(w io.Writer, s Score, findings []rules.Finding) {
 	fmt.Fprintf(w, "== %s (%s)\n", s.Pair, s.Kind)
 	for _, m := range s.Missed {
-		fmt.Fprintf(w, "  MISSED must %s (at least %s): %s\n", m.Path, m.Severity, m.Reason)
+		fmt.Fprintf(w, "  MISSED must %s (at least %s): %s\n", m, m.Severity, m.Reason)
 		for _, f := range Related(m, findings) {
-			fmt.Fprintf(w, "      seen: %s %s %s\n", f.Severity, f.Rule, f.Path)
+			fmt.Fprintf(w, "      seen: %s %s %s %s\n", f.Severity, f.Rule, f.Key, f.Path)
 		}
 	}
 	for _, b := range s.Broken {
-		fmt.Fprintf(w, "  BROKEN never %s: %s %s %s\n", b.Label.Path, b.Finding.Severity, b.Finding.Rule, b.Finding.Path)
+		fmt.Fprintf(w, "  BROKEN never %s: %s %s %s %s\n", b.Label, b.Finding.Severity, b.Finding.Rule, b.Finding.Key, b.Finding.Path)
 	}
 	for _, f := range s.Gating {
 		fmt.Fprintf(w, "  gating: %s %s %s %s\n", f.Severity, f.Rule, f.Key, f.Path)

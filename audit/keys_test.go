@@ -1,0 +1,60 @@
+package audit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+func TestCheckRedactionKeys(t *testing.T) {
+	const fp = "redacted:hmac-sha256:0123456789abcdef0123456789abcdef"
+	res := func(source string, attrs map[string]any) snapshot.Resource {
+		return snapshot.Resource{Type: "a.b.c", Name: "x", Source: source, Attrs: attrs}
+	}
+	withKey := func(env, key string) *snapshot.Snapshot {
+		return &snapshot.Snapshot{Environment: env, RedactionKeyID: key,
+			Sources:   []snapshot.SourceStatus{{Name: "app", OK: true, RedactionKeyID: key}},
+			Resources: []snapshot.Resource{res("app", map[string]any{"pw": fp})}}
+	}
+	clean := &snapshot.Snapshot{Environment: "staging", RedactionKeyID: "bbbb",
+		Sources: []snapshot.SourceStatus{{Name: "app", OK: true}}, Resources: []snapshot.Resource{res("app", map[string]any{"n": 1})}}
+	foreign := &snapshot.Snapshot{Environment: "staging",
+		Resources: []snapshot.Resource{res("tool", map[string]any{"url": "postgres://u:" + fp + "@db/x"}), res("tool", nil), res("other", map[string]any{"n": 1})}}
+	for _, tt := range []struct {
+		name  string
+		snaps []*snapshot.Snapshot
+		def   []string // default key per snapshot
+		want  string   // "" = comparable
+	}{
+		{"one key", []*snapshot.Snapshot{withKey("prod", "aaaa"), withKey("staging", "aaaa")}, []string{"", ""}, ""},
+		{"two keys", []*snapshot.Snapshot{withKey("prod", "aaaa"), withKey("staging", "bbbb")}, []string{"", ""}, "prod (prod.json), source app: key aaaa"},
+		{"no fingerprint on one side", []*snapshot.Snapshot{withKey("prod", "aaaa"), clean}, []string{"", ""}, ""},
+		{"foreign file fingerprinted with the run's key", []*snapshot.Snapshot{withKey("prod", "aaaa"), foreign}, []string{"", "aaaa"}, ""},
+		{"foreign file with fingerprints of no recorded key", []*snapshot.Snapshot{withKey("prod", "aaaa"), foreign}, []string{"", snapshot.UnrecordedKeyID}, "staging (staging.json), source tool: no key recorded"},
+		{"two unrecorded keys never match", []*snapshot.Snapshot{withKey("prod", snapshot.UnrecordedKeyID), withKey("staging", snapshot.UnrecordedKeyID)}, []string{"", ""}, "no key recorded"},
+		{"one environment", []*snapshot.Snapshot{withKey("prod", "aaaa"), withKey("prod", "bbbb")}, []string{"", ""}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var uses []KeyUse
+			for i, s := range tt.snaps {
+				uses = append(uses, FingerprintKeys(s, s.Environment+".json", tt.def[i])...)
+			}
+			err := CheckRedactionKeys(uses, "aaaa", false)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var km *KeyMismatchError
+			if !errors.As(err, &km) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), RedactionKeyEnv) {
+				t.Fatalf("error %v, want a key mismatch naming %q and %s", err, tt.want, RedactionKeyEnv)
+			}
+		})
+	}
+	if uses := FingerprintKeys(foreign, "f.json", "k"); len(uses) != 1 || uses[0].Source != "tool" {
+		t.Errorf("uses of a foreign file: %+v, want the one source holding fingerprints", uses)
+	}
+}

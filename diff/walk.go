@@ -1,0 +1,436 @@
+package diff
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+// walker compares the attributes of the pairs of one environment with the
+// reference. What a value means decides how it compares (DESIGN.md § Diff):
+//
+//   - maps are walked key by key, so a path names the deepest differing key;
+//   - a list of maps pairs its elements on an identity field (listIdentity),
+//     an element on one side only being a change of its own at
+//     path[field=value], paired elements walked in turn;
+//   - a list of scalars compares as a set: one change per missing or extra
+//     member at path[=member]; the same members in another order are one
+//     change of the whole list (the order may carry meaning, as in command
+//     arguments), which the fallback rules rate as info;
+//   - a list without identity (mixed elements, maps without a common unique
+//     field) compares position by position at path[i], extra elements being
+//     changes of their own: never one change holding two whole lists;
+//   - strings that differ only by the environments' tokens
+//     (db.prod.example.com / db.staging.example.com) are the same value, and
+//     a numeric string equals the number it spells (snapshot.Equal).
+type walker struct {
+	refTokens, otherTokens []string
+	listKeys               []ListKey
+}
+
+// valueSeparators separate the words of values for token stripping: names,
+// hosts, URLs, DSNs and lists of them.
+const valueSeparators = snapshot.NameSeparators + "@=,;?&"
+
+// walkPairs compares the attributes of every pair, on all CPUs when there
+// are enough pairs to pay for it. The caller sorts the changes.
+func (w *walker) walkPairs(pairs []*Pair) []Change {
+	workers := runtime.GOMAXPROCS(0)
+	if len(pairs) < 2000 || workers < 2 {
+		var out []Change
+		for _, p := range pairs {
+			w.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &out)
+		}
+		return out
+	}
+	parts := make([][]Change, workers)
+	var wg sync.WaitGroup
+	chunk := (len(pairs) + workers - 1) / workers
+	for i := 0; i < workers; i++ {
+		lo, hi := i*chunk, min((i+1)*chunk, len(pairs))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, p := range pairs[lo:hi] {
+				w.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &parts[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Change
+	for _, part := range parts {
+		out = append(out, part...)
+	}
+	return out
+}
+
+// The path being walked is a stack: each level appends its step to the
+// same backing array, so walking allocates nothing; a change gets its own
+// copy (emit).
+
+func emit(out *[]Change, p *Pair, path snapshot.Path, s snapshot.Step, kind Kind, ref, other any) {
+	steps := make(snapshot.Path, len(path)+1)
+	copy(steps, path)
+	steps[len(path)] = s
+	*out = append(*out, Change{Pair: p, Path: steps.String(), Steps: steps, Kind: kind, Ref: ref, Other: other})
+}
+
+func (w *walker) walkMap(p *Pair, path snapshot.Path, a, b map[string]any, out *[]Change) {
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok {
+			emit(out, p, path, snapshot.Key(k), Removed, av, nil)
+			continue
+		}
+		w.walkValue(p, path, snapshot.Key(k), av, bv, out)
+	}
+	for k, bv := range b {
+		if _, ok := a[k]; !ok {
+			emit(out, p, path, snapshot.Key(k), Added, nil, bv)
+		}
+	}
+}
+
+// walkValue compares the values at path+s, present on both sides.
+func (w *walker) walkValue(p *Pair, path snapshot.Path, s snapshot.Step, av, bv any, out *[]Change) {
+	switch x := av.(type) {
+	case map[string]any:
+		if y, ok := bv.(map[string]any); ok {
+			w.walkMap(p, append(path, s), x, y, out)
+			return
+		}
+	case []any:
+		if y, ok := bv.([]any); ok {
+			if !snapshot.Equal(x, y) {
+				w.walkList(p, path, s, x, y, out)
+			}
+			return
+		}
+	}
+	if !w.same(av, bv) {
+		emit(out, p, path, s, Changed, av, bv)
+	}
+}
+
+// same reports whether two values at the same path mean the same: equal
+// (snapshot.Equal), or strings equal once each side's environment tokens
+// are removed.
+func (w *walker) same(a, b any) bool {
+	if snapshot.Equal(a, b) {
+		return true
+	}
+	as, aok := a.(string)
+	bs, bok := b.(string)
+	if !aok || !bok || snapshot.IsFingerprint(as) || snapshot.IsFingerprint(bs) {
+		return false
+	}
+	// A value made only of tokens is the environment's name itself
+	// (role: primary / standby): that difference is for the rules to judge.
+	sa := snapshot.StripWords(as, w.refTokens, valueSeparators)
+	return sa != "" && sa == snapshot.StripWords(bs, w.otherTokens, valueSeparators)
+}
+
+// elemPair is one element of a list paired across the two sides.
+type elemPair struct {
+	step       snapshot.Step
+	a, b       any
+	hasA, hasB bool
+}
+
+// pairElements pairs the elements of two lists (see walker). reordered
+// reports a set whose members are the same on both sides in another order.
+func (w *walker) pairElements(path snapshot.Path, a, b []any) (pairs []elemPair, reordered bool) {
+	if field := w.listIdentity(path, a, b); field != "" {
+		return w.pairByIdentity(field, a, b), false
+	}
+	if allScalars(a) && allScalars(b) {
+		return w.pairMembers(a, b)
+	}
+	n := max(len(a), len(b))
+	pairs = make([]elemPair, n)
+	for i := range n {
+		ep := elemPair{step: snapshot.Index(i)}
+		if i < len(a) {
+			ep.a, ep.hasA = a[i], true
+		}
+		if i < len(b) {
+			ep.b, ep.hasB = b[i], true
+		}
+		pairs[i] = ep
+	}
+	return pairs, false
+}
+
+// walkList compares the lists at path+s.
+func (w *walker) walkList(p *Pair, path snapshot.Path, s snapshot.Step, a, b []any, out *[]Change) {
+	pairs, reordered := w.pairElements(append(path, s), a, b)
+	if reordered {
+		emit(out, p, path, s, Changed, a, b)
+		return
+	}
+	path = append(path, s)
+	for _, ep := range pairs {
+		switch {
+		case ep.hasA && ep.hasB:
+			w.walkValue(p, path, ep.step, ep.a, ep.b, out)
+		case ep.hasA:
+			emit(out, p, path, ep.step, Removed, ep.a, nil)
+		default:
+			emit(out, p, path, ep.step, Added, nil, ep.b)
+		}
+	}
+}
+
+// identityFields are the conventional names of an element's identity, in
+// order of preference (as dyff does): the first that every element on both
+// sides has, with values unique on each side, pairs the elements.
+var identityFields = []string{
+	"name", "id", "key", "host", "hostname", "app_name", "app", "service", "job",
+	"title", "slug", "uid", "path", "mountPath", "containerPort", "port",
+}
+
+// listIdentity returns the field that pairs the elements of two lists of
+// maps: the configured one for this path, else a conventional name, else
+// any other field every element has with unique scalar values on each side
+// (names ending in name, id or key first, then alphabetical). "" means none.
+func (w *walker) listIdentity(path snapshot.Path, a, b []any) string {
+	if len(a)+len(b) == 0 || !allMaps(a) || !allMaps(b) {
+		return ""
+	}
+	if len(w.listKeys) > 0 {
+		loose := path.Loose()
+		for _, lk := range w.listKeys {
+			if lk.Pattern.MatchLoose(loose) {
+				if w.identifies(lk.Field, a, b) {
+					return lk.Field
+				}
+				break // configured but not an identity here: fall back to positions
+			}
+		}
+	}
+	for _, f := range identityFields {
+		if w.identifies(f, a, b) {
+			return f
+		}
+	}
+	first := a
+	if len(first) == 0 {
+		first = b
+	}
+	var candidates []string
+	for k, v := range first[0].(map[string]any) {
+		if _, ok := snapshot.ScalarText(v); ok && v != nil {
+			if _, isBool := v.(bool); !isBool {
+				candidates = append(candidates, k)
+			}
+		}
+	}
+	sort.Slice(candidates, func(i, j int) bool {
+		ci, cj := identityLike(candidates[i]), identityLike(candidates[j])
+		if ci != cj {
+			return ci
+		}
+		return candidates[i] < candidates[j]
+	})
+	for _, f := range candidates {
+		if w.identifies(f, a, b) {
+			return f
+		}
+	}
+	return ""
+}
+
+func identityLike(f string) bool {
+	n := len(f)
+	for _, suffix := range []string{"name", "Name", "id", "Id", "ID", "key", "Key"} {
+		if n >= len(suffix) && f[n-len(suffix):] == suffix {
+			return true
+		}
+	}
+	return false
+}
+
+// identifies reports whether field is present with a non-empty scalar value
+// in every element of both lists, unique on each side (after removing the
+// side's environment tokens).
+func (w *walker) identifies(field string, a, b []any) bool {
+	return uniqueField(field, a, w.refTokens) && uniqueField(field, b, w.otherTokens)
+}
+
+func uniqueField(field string, l []any, tokens []string) bool {
+	seen := make(map[string]bool, len(l))
+	for _, e := range l {
+		v, ok := e.(map[string]any)[field]
+		if !ok || v == nil {
+			return false
+		}
+		if _, isMap := v.(map[string]any); isMap {
+			return false
+		}
+		t, ok := snapshot.ScalarText(v)
+		if !ok || t == "" {
+			return false
+		}
+		t = snapshot.StripTokens(t, tokens)
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+	}
+	return true
+}
+
+func (w *walker) pairByIdentity(field string, a, b []any) []elemPair {
+	id := func(e any, tokens []string) string {
+		t, _ := snapshot.ScalarText(e.(map[string]any)[field])
+		return snapshot.StripTokens(t, tokens)
+	}
+	idx := make(map[string]int, len(a))
+	pairs := make([]elemPair, 0, max(len(a), len(b)))
+	for _, e := range a {
+		k := id(e, w.refTokens)
+		idx[k] = len(pairs)
+		pairs = append(pairs, elemPair{step: snapshot.Match(field, k), a: e, hasA: true})
+	}
+	for _, e := range b {
+		k := id(e, w.otherTokens)
+		if i, ok := idx[k]; ok {
+			pairs[i].b, pairs[i].hasB = e, true
+			continue
+		}
+		pairs = append(pairs, elemPair{step: snapshot.Match(field, k), b: e, hasB: true})
+	}
+	return pairs
+}
+
+// pairMembers pairs the members of two lists of scalars as multisets.
+func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
+	type slot struct{ elems []int }
+	keyOf := func(e any, tokens []string) string {
+		t, _ := snapshot.ScalarText(e)
+		if s, ok := e.(string); ok && !snapshot.IsFingerprint(s) {
+			if stripped := snapshot.StripWords(t, tokens, valueSeparators); stripped != "" {
+				return stripped
+			}
+		}
+		return t
+	}
+	aKeys := make([]string, len(a))
+	byKey := make(map[string][]int, len(a))
+	for i, e := range a {
+		aKeys[i] = keyOf(e, w.refTokens)
+		byKey[aKeys[i]] = append(byKey[aKeys[i]], i)
+	}
+	var pairs []elemPair
+	used := make([]bool, len(a))
+	bKeys := make([]string, len(b))
+	for j, e := range b {
+		k := keyOf(e, w.otherTokens)
+		bKeys[j] = k
+		if is := byKey[k]; len(is) > 0 {
+			used[is[0]] = true
+			pairs = append(pairs, elemPair{step: snapshot.Member(k), a: a[is[0]], b: e, hasA: true, hasB: true})
+			byKey[k] = is[1:]
+			continue
+		}
+		pairs = append(pairs, elemPair{step: snapshot.Member(k), b: e, hasB: true})
+	}
+	oneSided := false
+	for i, e := range a {
+		if !used[i] {
+			oneSided = true
+			pairs = append(pairs, elemPair{step: snapshot.Member(aKeys[i]), a: e, hasA: true})
+		}
+	}
+	if !oneSided && len(a) == len(b) {
+		for i := range aKeys {
+			if aKeys[i] != bKeys[i] {
+				return pairs, true
+			}
+		}
+	}
+	return pairs, false
+}
+
+func allMaps(l []any) bool {
+	for _, e := range l {
+		if _, ok := e.(map[string]any); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func allScalars(l []any) bool {
+	for _, e := range l {
+		switch e.(type) {
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
+}
+
+// SameLeaves calls fn for every attribute path whose value is present and
+// equal on both sides of a pair, for rules that judge equality as drift
+// (shared credentials). Lists are paired as the diff pairs them.
+func SameLeaves(p *Pair, fn func(path snapshot.Path, text string, v any)) {
+	if p.Ref == nil || p.Other == nil {
+		return
+	}
+	w := &walker{}
+	w.sameLeaves(nil, p.Ref.Attrs, p.Other.Attrs, fn)
+}
+
+// SameLeavesUnder is SameLeaves restricted to the given top-level attributes.
+func SameLeavesUnder(p *Pair, roots []string, fn func(path snapshot.Path, text string, v any)) {
+	if p.Ref == nil || p.Other == nil {
+		return
+	}
+	w := &walker{}
+	for _, k := range roots {
+		av, aok := p.Ref.Attrs[k]
+		bv, bok := p.Other.Attrs[k]
+		if aok && bok {
+			w.sameValue(nil, snapshot.Key(k), av, bv, fn)
+		}
+	}
+}
+
+func (w *walker) sameLeaves(path snapshot.Path, a, b map[string]any, fn func(snapshot.Path, string, any)) {
+	for k, av := range a {
+		if bv, ok := b[k]; ok {
+			w.sameValue(path, snapshot.Key(k), av, bv, fn)
+		}
+	}
+}
+
+func (w *walker) sameValue(path snapshot.Path, s snapshot.Step, av, bv any, fn func(snapshot.Path, string, any)) {
+	switch x := av.(type) {
+	case map[string]any:
+		if y, ok := bv.(map[string]any); ok {
+			w.sameLeaves(append(path, s), x, y, fn)
+			return
+		}
+	case []any:
+		if y, ok := bv.([]any); ok {
+			sp := append(path, s)
+			pairs, _ := w.pairElements(sp, x, y)
+			for _, ep := range pairs {
+				if ep.hasA && ep.hasB {
+					w.sameValue(sp, ep.step, ep.a, ep.b, fn)
+				}
+			}
+			return
+		}
+	}
+	if snapshot.Equal(av, bv) {
+		steps := path.Append(s)
+		fn(steps, steps.String(), av)
+	}
+}

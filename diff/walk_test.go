@@ -1,0 +1,174 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/envparity/envparity/snapshot"
+)
+
+type gotChange struct {
+	Path     string
+	Kind     Kind
+	Ref, Oth any
+}
+
+func compareAttrs(t *testing.T, opts MatchOptions, prodAttrs, stgAttrs map[string]any) []gotChange {
+	t.Helper()
+	prod := &snapshot.Snapshot{Environment: "prod", Resources: []snapshot.Resource{res("files.config.file", "values-prod.yaml", nil, prodAttrs)}}
+	stg := &snapshot.Snapshot{Environment: "staging", Resources: []snapshot.Resource{res("files.config.file", "values-staging.yaml", nil, stgAttrs)}}
+	if opts.Tokens == nil {
+		opts.Tokens = map[string][]string{"prod": {"prod", "production"}, "staging": {"staging", "stg"}}
+	}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{Match: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []gotChange
+	for _, c := range r.Changes {
+		if c.Path != c.Steps.String() {
+			t.Errorf("Path %q is not the text of Steps %q", c.Path, c.Steps.String())
+		}
+		out = append(out, gotChange{c.Path, c.Kind, c.Ref, c.Other})
+	}
+	return out
+}
+
+func m(kv ...any) map[string]any {
+	out := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+func TestListsPairByIdentity(t *testing.T) {
+	jobsProd := m("name", "jobs", "replicas", num("2"), "cron", []any{
+		m("name", "nightly", "schedule", "0 3 * * *"),
+		m("name", "suspend-inactive-users", "schedule", "0 4 * * *"),
+	})
+	jobsStg := m("name", "jobs", "replicas", num("2"), "cron", []any{
+		m("name", "nightly", "schedule", "0 5 * * *"),
+	})
+	prod := m("apps", []any{m("name", "web", "replicas", num("6")), jobsProd, m("name", "payments", "enabled", true)})
+	stg := m("apps", []any{jobsStg, m("name", "web", "replicas", num("2"))})
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{
+		{"apps[name=jobs].cron[name=nightly].schedule", Changed, "0 3 * * *", "0 5 * * *"},
+		{"apps[name=jobs].cron[name=suspend-inactive-users]", Removed, m("name", "suspend-inactive-users", "schedule", "0 4 * * *"), nil},
+		{"apps[name=payments]", Removed, m("name", "payments", "enabled", true), nil},
+		{"apps[name=web].replicas", Changed, num("6"), num("2")},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestListIdentityDetectionAndOverride(t *testing.T) {
+	prod := m("apps", []any{m("app_name", "a", "size", num("1")), m("app_name", "b", "size", num("2"))})
+	stg := m("apps", []any{m("app_name", "b", "size", num("2")), m("app_name", "a", "size", num("3"))})
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	if len(got) != 1 || got[0].Path != "apps[app_name=a].size" {
+		t.Errorf("detected identity: %+v", got)
+	}
+
+	// Two fields could pair: the conventional name wins unless the config says otherwise.
+	prod = m("routes", []any{m("id", "1", "host", "a.example.com", "port", num("80")), m("id", "2", "host", "b.example.com", "port", num("80"))})
+	stg = m("routes", []any{m("id", "2", "host", "a.example.com", "port", num("81")), m("id", "1", "host", "b.example.com", "port", num("80"))})
+	got = compareAttrs(t, MatchOptions{}, prod, stg)
+	if len(got) == 0 || got[0].Path[:len("routes[id=")] != "routes[id=" {
+		t.Errorf("conventional id: %+v", got)
+	}
+	pp, err := snapshot.CompilePathPattern("routes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = compareAttrs(t, MatchOptions{ListKeys: []ListKey{{Pattern: pp, Field: "host"}}}, prod, stg)
+	want := []gotChange{
+		{"routes[host=a.example.com].id", Changed, "1", "2"},
+		{"routes[host=a.example.com].port", Changed, num("80"), num("81")},
+		{"routes[host=b.example.com].id", Changed, "2", "1"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("override (-want +got):\n%s", d)
+	}
+}
+
+func TestScalarListsCompareAsSets(t *testing.T) {
+	prod := m("indexes", []any{"btree (id)", "btree (email)", "btree (nickname)"}, "env", []any{"A", "B"}, "args", []any{"--a", "--b"})
+	stg := m("indexes", []any{"btree (nickname)", "btree (id)", "gin (tags)"}, "env", []any{"A", "B"}, "args", []any{"--b", "--a"})
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{
+		// Same members in another order: one change of the whole list.
+		{"args", Changed, []any{"--a", "--b"}, []any{"--b", "--a"}},
+		{"indexes[=btree (email)]", Removed, "btree (email)", nil},
+		{"indexes[=gin (tags)]", Added, nil, "gin (tags)"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestListsWithoutIdentityComparePositions(t *testing.T) {
+	prod := m("matrix", []any{m("a", num("1")), m("a", num("1")), m("a", num("2"))})
+	stg := m("matrix", []any{m("a", num("1")), m("a", num("3"))})
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{
+		{"matrix[1].a", Changed, num("1"), num("3")},
+		{"matrix[2]", Removed, m("a", num("2")), nil},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestDottedKeysDoNotCollideWithNesting(t *testing.T) {
+	prod := m("keys", m("a.b", num("1"), "a", m("b", num("1"))))
+	stg := m("keys", m("a", m("b", num("1"))))
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{{`keys."a.b"`, Removed, num("1"), nil}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestValuesThatDifferOnlyByTokens(t *testing.T) {
+	prod := m("www", "shop.example.com", "db_host", "db.prod.example.com", "url", "https://api-production.example.com/v1", "hosts", []any{"a.prod.example.com"},
+		"role", "prod", "other", "db.prod.example.com")
+	stg := m("www", "shop.staging.example.com", "db_host", "db.staging.example.com", "url", "https://api-stg.example.com/v1", "hosts", []any{"a.staging.example.com"},
+		"role", "staging", "other", "db.prod.example.com")
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	// Only the value made of a token alone is left for the rules (the
+	// environment's name itself); staging pointing at prod's host is equal.
+	want := []gotChange{{"role", Changed, "prod", "staging"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestSameLeavesPairListsByIdentity(t *testing.T) {
+	fp := "redacted:hmac-sha256:0123456789abcdef0123456789abcdef"
+	p := &Pair{
+		Ref:   &snapshot.Resource{Attrs: m("env", []any{m("name", "A", "value", fp), m("name", "B", "value", "x")})},
+		Other: &snapshot.Resource{Attrs: m("env", []any{m("name", "B", "value", "y"), m("name", "A", "value", fp)})},
+	}
+	var got []string
+	SameLeaves(p, func(_ snapshot.Path, text string, _ any) { got = append(got, text) })
+	want := []string{"env[name=A].name", "env[name=A].value", "env[name=B].name"}
+	if d := cmp.Diff(want, sortedCopy(got)); d != "" {
+		t.Errorf("same leaves (-want +got):\n%s", d)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
