@@ -81,22 +81,6 @@ func githubSteps(t *testing.T, path string) []step {
 	return out
 }
 
-// gitlabJob returns the script of one GitLab job.
-func gitlabJob(t *testing.T, path, name string) step {
-	t.Helper()
-	var doc map[string]any
-	readYAML(t, path, &doc)
-	job, ok := doc[name].(map[string]any)
-	if !ok {
-		t.Fatalf("%s has no job %s", path, name)
-	}
-	var script []string
-	for _, l := range job["script"].([]any) {
-		script = append(script, fmt.Sprint(l))
-	}
-	return step{name, strings.Join(script, "\n")}
-}
-
 // gitlabSteps returns the script lines of GitLab jobs that call envparity.
 func gitlabSteps(t *testing.T, path string) []step {
 	t.Helper()
@@ -118,6 +102,23 @@ func gitlabSteps(t *testing.T, path string) []step {
 		}
 	}
 	return out
+}
+
+// gitlabJob returns the script of one job of a GitLab pipeline.
+func gitlabJob(t *testing.T, path, name string) step {
+	t.Helper()
+	var doc map[string]any
+	readYAML(t, path, &doc)
+	job, ok := doc[name].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no job %q", path, name)
+	}
+	lines, _ := job["script"].([]any)
+	var script []string
+	for _, l := range lines {
+		script = append(script, fmt.Sprint(l))
+	}
+	return step{name, strings.Join(script, "\n")}
 }
 
 func readYAML(t *testing.T, path string, v any) {
@@ -487,13 +488,13 @@ environments:
 	if out, err := exec.Command("git", "-C", dir, "remote", "add", "origin", dir).CombinedOutput(); err != nil {
 		t.Fatalf("git remote add: %v\n%s", err, out)
 	}
-	mr := map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"}
-	// The first job (an image with git) takes the target branch's config.
-	fetch := gitlabJob(t, filepath.Join("gitlab", ".gitlab-ci.yml"), "envparity-trusted-config")
-	if _, stderr, code := run(t, dir, fetch, mr); code != 0 {
-		t.Fatalf("envparity-trusted-config: exit %d\n%s", code, stderr)
+	// The first stage takes the target branch's config (in a git image; the
+	// envparity image has no git).
+	prepare := gitlabJob(t, filepath.Join("gitlab", ".gitlab-ci.yml"), "trusted-config")
+	if _, stderr, code := run(t, dir, prepare, map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"}); code != 0 {
+		t.Fatalf("trusted-config job: exit %d; stderr:\n%s", code, stderr)
 	}
-	_, stderr, code := run(t, dir, steps[0], mr)
+	_, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})
 	if code != 2 || !strings.Contains(stderr, `kind "exec" is not allowed in restricted mode`) {
 		t.Errorf("exit %d, want 2 refusing the merge request's exec; stderr:\n%s", code, stderr)
 	}
@@ -502,7 +503,7 @@ environments:
 	}
 	// Without the merge request's config change, the target's config audits the demo restricted.
 	write(t, filepath.Join(dir, "envparity.yaml"), readFile(t, filepath.Join("..", "testdata", "demo", "envparity.yaml")))
-	stdout, stderr, code := run(t, dir, steps[0], mr)
+	stdout, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})
 	if code != 1 || !strings.Contains(stdout, "singleton-worker") {
 		t.Errorf("exit %d, want 1 (drift); stderr:\n%s", code, stderr)
 	}

@@ -35,7 +35,7 @@ import (
 // Kind registers the collector.
 var Kind = collectors.Kind{
 	Name:       "aws",
-	Summary:    "AWS account facts (RDS, EC2, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SSM, S3, DynamoDB, Beanstalk, CloudWatch), read-only",
+	Summary:    "AWS account facts (account id, RDS, EC2, VPC, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SNS, SSM, S3, IAM roles, DynamoDB, Beanstalk, CloudWatch), read-only",
 	New:        New,
 	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name"}},
 	Options:    options{},
@@ -209,7 +209,10 @@ var services = map[string]service{
 	"s3":               {global: true, limit: limit{50, 100}, collect: collectS3},
 	"dynamodb":         {limit: limit{20, 50}, collect: collectDynamoDB},
 	"elasticbeanstalk": {limit: limit{5, 10}, collect: collectBeanstalk},
-	"cloudwatch":       {limit: limit{8, 10}, collect: collectCloudWatch}, // DescribeAlarms: 9/s
+	"cloudwatch":       {limit: limit{8, 10}, collect: collectCloudWatch},         // DescribeAlarms: 9/s
+	"iam":              {global: true, limit: limit{10, 20}, collect: collectIAM}, // IAM control plane
+	"sns":              {limit: limit{10, 20}, collect: collectSNS},
+	"vpc":              {limit: limit{16, 80}, collect: collectVPC}, // EC2 non-mutating, like ec2
 }
 
 // ServiceNames lists the services the collector knows, sorted.
@@ -338,6 +341,10 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		regions = []string{base.Region}
 	}
+	acct, err := c.account(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("aws source %s: identify the account: %w", c.source, err)
+	}
 	type unit struct {
 		region, service string
 		items           []item
@@ -403,7 +410,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		alarms[u.region] = m
 	}
-	var out []snapshot.Resource
+	out := []snapshot.Resource{acct}
 	var errs []error
 	for _, u := range units {
 		if u.err != nil {

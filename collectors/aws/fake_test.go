@@ -33,14 +33,21 @@ type fakeSpec struct {
 	Tables                                                           int
 	BeanstalkEnvs                                                    int
 	Alarms                                                           int
+	Roles                                                            int // global: per environment
+	Topics, VPCs, Peerings                                           int
 }
 
 // resources is the number of snapshot resources the spec yields per region
 // (buckets excluded: they are per environment).
 func (s fakeSpec) resources() int {
 	return s.RDSInstances + s.RDSClusters + s.EC2Groups + s.ASGs + s.LoadBalancers + s.TargetGroups + s.CacheGroups +
-		s.ECSClusters*s.ECSServicesPerCluster + s.Functions + s.Queues + s.Parameters + s.Tables + s.BeanstalkEnvs
+		s.ECSClusters*s.ECSServicesPerCluster + s.Functions + s.Queues + s.Parameters + s.Tables + s.BeanstalkEnvs +
+		s.Topics + s.VPCs + s.Peerings
 }
+
+// perSource is the number of resources the spec yields once per source:
+// buckets and roles (global services) and the account.
+func (s fakeSpec) perSource() int { return s.Buckets + s.Roles + 1 }
 
 // smallSpec has a few of everything.
 var smallSpec = fakeSpec{
@@ -48,6 +55,7 @@ var smallSpec = fakeSpec{
 	EC2Groups: 2, EC2PerGroup: 2, ASGs: 2, LoadBalancers: 2, TargetGroups: 3, CacheGroups: 2,
 	ECSClusters: 1, ECSServicesPerCluster: 3, ECSTaskFamilies: 2, Functions: 3, Queues: 3,
 	Parameters: 12, Buckets: 2, Tables: 2, BeanstalkEnvs: 1, Alarms: 6,
+	Roles: 2, Topics: 2, VPCs: 2, Peerings: 1,
 }
 
 // fakeAWS is an httptest handler that speaks just enough of every protocol
@@ -81,6 +89,7 @@ var signingToService = map[string]string{
 	"rds": "rds", "ec2": "ec2", "autoscaling": "autoscaling", "elasticloadbalancing": "elbv2",
 	"elasticache": "elasticache", "ecs": "ecs", "lambda": "lambda", "sqs": "sqs", "ssm": "ssm",
 	"s3": "s3", "dynamodb": "dynamodb", "elasticbeanstalk": "elasticbeanstalk", "monitoring": "cloudwatch",
+	"sts": "sts", "iam": "iam", "sns": "sns",
 }
 
 type fakeReq struct {
@@ -189,7 +198,7 @@ func restOp(service string, r *http.Request) string {
 		if p == "/" || p == "" {
 			return "ListBuckets"
 		}
-		for _, k := range []string{"versioning", "encryption", "publicAccessBlock", "lifecycle", "tagging"} {
+		for _, k := range []string{"versioning", "encryption", "publicAccessBlock", "lifecycle", "tagging", "policy"} {
 			if _, ok := v[k]; ok {
 				return "GetBucket:" + k
 			}
@@ -208,7 +217,7 @@ func (f *fakeAWS) fail(w http.ResponseWriter, q fakeReq, status int, code string
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>fake %s</Message></Error></Errors><RequestID>req</RequestID></Response>`, code, code)
-	case "rds", "autoscaling", "elbv2", "elasticache", "elasticbeanstalk":
+	case "rds", "autoscaling", "elbv2", "elasticache", "elasticbeanstalk", "sts", "iam", "sns":
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>fake %s</Message></Error><RequestId>req</RequestId></ErrorResponse>`, code, code)
@@ -240,9 +249,11 @@ func (f *fakeAWS) fail(w http.ResponseWriter, q fakeReq, status int, code string
 		} else {
 			code = "AccessDeniedException"
 		}
+		body := fmt.Sprintf(`{"__type":"%s","message":"fake %s"}`, code, code)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(body))), 10))
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"__type":"%s","message":"fake %s"}`, code, code)
+		_, _ = io.WriteString(w, body)
 	}
 }
 
@@ -570,6 +581,63 @@ func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
 		w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 		w.Header().Set("Content-Type", "application/cbor")
 		_, _ = w.Write(cbor.Encode(cbor.Map{"MetricAlarms": alarms}))
+	case "s3.GetBucket:policy":
+		if strings.HasSuffix(q.r.URL.Path, "-000") {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `<Error><Code>NoSuchBucketPolicy</Code><Message>none</Message></Error>`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:role/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, acct, strings.Trim(q.r.URL.Path, "/"))
+	case "sts.GetCallerIdentity":
+		writeQuery(w, q.op, fmt.Sprintf(`<Arn>arn:aws:sts::%s:assumed-role/envparity-readonly/envparity</Arn><UserId>AROA:envparity</UserId><Account>%s</Account>`, acct, acct))
+	case "iam.ListRoles":
+		from, to, next := f.page(s.Roles, q.form.Get("Marker"), q.formInt("MaxItems"))
+		for i := from; i < to; i++ {
+			trust := url.QueryEscape(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com","AWS":["arn:aws:iam::%s:root"]},"Action":"sts:AssumeRole"}]}`, acct))
+			fmt.Fprintf(&b, `<member><Path>/</Path><RoleName>%s</RoleName><RoleId>AROA%d</RoleId><Arn>arn:aws:iam::%s:role/%s</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>%s</AssumeRolePolicyDocument></member>`,
+				name("role", i), i, acct, name("role", i), trust)
+		}
+		// A service-linked role, which is left out.
+		fmt.Fprintf(&b, `<member><Path>/aws-service-role/rds.amazonaws.com/</Path><RoleName>AWSServiceRoleForRDS</RoleName><RoleId>AROASLR</RoleId><Arn>arn:aws:iam::%s:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate></member>`, acct)
+		truncated := next != ""
+		writeQuery(w, q.op, "<Roles>"+b.String()+"</Roles>"+fmt.Sprintf("<IsTruncated>%t</IsTruncated>", truncated)+optMarker("Marker", next))
+	case "sns.ListTopics":
+		from, to, next := f.page(s.Topics, q.form.Get("NextToken"), 0)
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, `<member><TopicArn>%s</TopicArn></member>`, arn("sns", name("topic", i)))
+		}
+		writeQuery(w, q.op, "<Topics>"+b.String()+"</Topics>"+optMarker("NextToken", next))
+	case "sns.GetTopicAttributes":
+		pol := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"SNS:Publish","Resource":"%s","Condition":{"StringEquals":{"AWS:SourceOwner":"%s"}}}]}`, x(q.form.Get("TopicArn")), acct)
+		writeQuery(w, q.op, `<Attributes><entry><key>Policy</key><value>`+x(pol)+`</value></entry></Attributes>`)
+	case "sns.ListSubscriptionsByTopic":
+		fmt.Fprintf(&b, `<member><Protocol>sqs</Protocol><Endpoint>%s</Endpoint><TopicArn>%s</TopicArn></member><member><Protocol>email</Protocol><Endpoint>oncall@%s.example.com</Endpoint><TopicArn>%s</TopicArn></member>`,
+			arn("sqs", name("queue", 0)), x(q.form.Get("TopicArn")), env, x(q.form.Get("TopicArn")))
+		writeQuery(w, q.op, "<Subscriptions>"+b.String()+"</Subscriptions>")
+	case "sns.ListTagsForResource":
+		writeQuery(w, q.op, `<Tags><member><Key>service</Key><Value>topic</Value></member></Tags>`)
+	case "ec2.DescribeVpcs":
+		for i := 0; i < s.VPCs; i++ {
+			fmt.Fprintf(&b, `<item><vpcId>vpc-%s%03d</vpcId><ownerId>%s</ownerId><cidrBlock>10.%d.0.0/16</cidrBlock><isDefault>%t</isDefault><cidrBlockAssociationSet><item><cidrBlock>10.%d.0.0/16</cidrBlock><cidrBlockState><state>associated</state></cidrBlockState></item></cidrBlockAssociationSet><tagSet><item><key>Name</key><value>%s</value></item></tagSet></item>`,
+				env, i, acct, i, i == 0, i, name("vpc", i))
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req</requestId><vpcSet>%s</vpcSet></DescribeVpcsResponse>`, b.String())
+	case "ec2.DescribeSecurityGroups":
+		for i := 0; i < s.VPCs; i++ {
+			fmt.Fprintf(&b, `<item><ownerId>%s</ownerId><groupId>sg-%d</groupId><groupName>web</groupName><vpcId>vpc-%s%03d</vpcId><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>443</fromPort><toPort>443</toPort><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><groups><item><userId>%s</userId><groupId>sg-9</groupId></item></groups></item></ipPermissions></item>`,
+				acct, i, env, i, acct)
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req</requestId><securityGroupInfo>%s</securityGroupInfo></DescribeSecurityGroupsResponse>`, b.String())
+	case "ec2.DescribeVpcPeeringConnections":
+		for i := 0; i < s.Peerings; i++ {
+			fmt.Fprintf(&b, `<item><vpcPeeringConnectionId>pcx-%d</vpcPeeringConnectionId><status><code>active</code></status><requesterVpcInfo><ownerId>%s</ownerId><vpcId>vpc-%s000</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><region>%s</region></requesterVpcInfo><accepterVpcInfo><ownerId>%s</ownerId><vpcId>vpc-%s001</vpcId><cidrBlock>10.1.0.0/16</cidrBlock><region>%s</region></accepterVpcInfo><tagSet><item><key>Name</key><value>%s</value></item></tagSet></item>`,
+				i, acct, env, rg, acct, env, rg, name("peering", i))
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<DescribeVpcPeeringConnectionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req</requestId><vpcPeeringConnectionSet>%s</vpcPeeringConnectionSet></DescribeVpcPeeringConnectionsResponse>`, b.String())
 	default:
 		f.fail(w, q, http.StatusBadRequest, "UnknownOperation")
 	}

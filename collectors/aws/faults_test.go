@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"reflect"
@@ -88,6 +89,19 @@ func TestFakeFacts(t *testing.T) {
 		{"aws.elasticbeanstalk.environment prod-eb-000", "min_size", "2"},
 		{"aws.elasticbeanstalk.environment prod-eb-000", "instance_types", "[t3.medium t3.small]"},
 		{"aws.elasticbeanstalk.environment prod-eb-000", "env_names", "[DATABASE_URL]"},
+		{"aws.sts.account aws", "account_id", "111111111111"},
+		{"aws.sts.account aws", "partition", "aws"},
+		{"aws.s3.bucket prod-bucket-000", "policy_principals", "[]"},
+		{"aws.s3.bucket prod-bucket-001", "policy_principals", "[arn:aws:iam::111111111111:role/reader]"},
+		{"aws.iam.role prod-role-001", "trusted_principals", "[arn:aws:iam::111111111111:root ecs-tasks.amazonaws.com]"},
+		{"aws.sns.topic prod-topic-001", "policy_conditions", "[111111111111]"},
+		{"aws.sns.topic prod-topic-001", "subscription_endpoints", "[arn:aws:sqs:eu-west-1:111111111111:prod-queue-000]"},
+		{"aws.sns.topic prod-topic-001", "subscriptions.email", "1"},
+		{"aws.ec2.vpc prod-vpc-001", "cidr_blocks", "[10.1.0.0/16]"},
+		{"aws.ec2.vpc prod-vpc-001", "ingress_cidrs", "[0.0.0.0/0]"},
+		{"aws.ec2.vpc prod-vpc-001", "ingress_accounts", "[]"},
+		{"aws.ec2.vpc_peering prod-peering-000", "accepter_cidr_blocks", "[10.1.0.0/16]"},
+		{"aws.ec2.vpc_peering prod-peering-000", "requester_account", "111111111111"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.res+"."+tt.path, func(t *testing.T) {
@@ -100,11 +114,15 @@ func TestFakeFacts(t *testing.T) {
 			}
 		})
 	}
-	if want := smallSpec.resources() + smallSpec.Buckets; len(res) != want {
+	if want := smallSpec.resources() + smallSpec.perSource(); len(res) != want {
 		t.Errorf("got %d resources, want %d", len(res), want)
 	}
-	// The DATABASE_URL value of the Beanstalk environment is never kept.
+	// The DATABASE_URL value of the Beanstalk environment is never kept, nor
+	// the address of an e-mail subscription; service-linked roles are left out.
 	for _, r := range res {
+		if data, _ := json.Marshal(r); strings.Contains(string(data), "oncall@") || strings.Contains(string(data), "AWSServiceRoleForRDS") {
+			t.Errorf("%s %s: %s", r.Type, r.Name, data)
+		}
 		if strings.Contains(attr(r, "option_settings"), "postgres://") {
 			t.Errorf("%s keeps an environment property value", r.Name)
 		}
@@ -217,8 +235,8 @@ environments:
 	if !strings.Contains(errs[0].Error(), "aws-main") || !strings.Contains(errs[0].Error(), "sqs") {
 		t.Errorf("error does not name the source and service: %v", errs[0])
 	}
-	if len(snap.Resources) != smallSpec.Parameters {
-		t.Errorf("kept %d resources, want the %d SSM parameters", len(snap.Resources), smallSpec.Parameters)
+	if len(snap.Resources) != smallSpec.Parameters+1 {
+		t.Errorf("kept %d resources, want the %d SSM parameters and the account", len(snap.Resources), smallSpec.Parameters)
 	}
 }
 

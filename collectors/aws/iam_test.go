@@ -43,6 +43,7 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 	s3 := map[string]string{
 		"ListBuckets": "ListAllMyBuckets", "GetBucket:versioning": "GetBucketVersioning", "GetBucket:encryption": "GetEncryptionConfiguration",
 		"GetBucket:publicAccessBlock": "GetBucketPublicAccessBlock", "GetBucket:lifecycle": "GetLifecycleConfiguration", "GetBucket:tagging": "GetBucketTagging",
+		"GetBucket:policy": "GetBucketPolicy",
 	}
 	f := newFake(smallSpec)
 	srv := startFake(t, f)

@@ -57,7 +57,7 @@ func collectS3(ctx context.Context, r *region) ([]item, error) {
 		}
 		buckets = kept
 	}
-	const calls = 5
+	const calls = 6
 	attrs := make([]map[string]any, len(buckets))
 	for i := range attrs {
 		attrs[i] = map[string]any{}
@@ -134,6 +134,26 @@ func collectS3(ctx context.Context, r *region) ([]item, error) {
 			}
 			set = func() { tags[i/calls] = t }
 			err = wrapS3("GetBucketTagging", name, err)
+		case 5:
+			var out *s3.GetBucketPolicyOutput
+			out, err = cl.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: name})
+			doc := ""
+			if isCode(err, "NoSuchBucketPolicy") {
+				err = nil
+			} else if err == nil {
+				doc = deref(out.Policy)
+			}
+			var pol policyFacts
+			if err == nil {
+				if pol, err = parsePolicy(doc); err != nil {
+					err = fmt.Errorf("bucket policy: %w", err)
+				}
+			}
+			set = func() {
+				attrs[i/calls]["policy_principals"] = pol.Principals
+				attrs[i/calls]["policy_conditions"] = pol.Conditions
+			}
+			err = wrapS3("GetBucketPolicy", name, err)
 		}
 		if err != nil {
 			return err

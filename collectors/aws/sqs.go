@@ -72,6 +72,11 @@ func collectSQS(ctx context.Context, r *region) ([]item, error) {
 			"dead_letter_queue":          false,
 			"encryption":                 sqsEncryption(at),
 		}
+		pol, err := parsePolicy(at["Policy"])
+		if err != nil {
+			return nil, fmt.Errorf("queue %s: %w", name, err)
+		}
+		a["policy_principals"], a["policy_conditions"] = pol.Principals, pol.Conditions
 		if at["FifoQueue"] == "true" {
 			a["content_based_deduplication"] = at["ContentBasedDeduplication"] == "true"
 		}

@@ -256,14 +256,18 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(tt.variable, srv.URL)
+			if tt.variable != "AWS_ENDPOINT_URL" {
+				t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL) // the account is always identified
+			}
 			c := newTestCollector(t, "prod", []string{"prod"}, map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": dir + "/none"},
 				"name: aws\nkind: aws\nprofile: prod\nservices: [sqs]\ntimeout: 20s\n")
 			res, err := c.Collect(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res) != smallSpec.Queues {
-				t.Errorf("got %d queues, want %d", len(res), smallSpec.Queues)
+			last := res[len(res)-1] // sorted by type: aws.sqs.queue, then aws.sts.account
+			if len(res) != smallSpec.Queues+1 || last.Type != TypeAccount || last.Attrs["account_id"] != "111111111111" {
+				t.Errorf("got %d resources, want the account and %d queues", len(res), smallSpec.Queues)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,9 +61,10 @@ const (
 // machinery, not the application under test.
 var systemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
-// alwaysExcluded are objects every cluster makes for itself that differ by
-// design: kube-root-ca.crt holds each cluster's own CA certificate.
-var alwaysExcluded = []string{"ConfigMap/*/kube-root-ca.crt"}
+// alwaysExcluded are objects every cluster makes for itself: each
+// namespace's kube-root-ca.crt (the cluster's own CA certificate) and the
+// API server's own Service.
+var alwaysExcluded = []string{"ConfigMap/*/kube-root-ca.crt", "Service/default/kubernetes"}
 
 type liveOptions struct {
 	Context        string          `yaml:"context"`
@@ -486,12 +488,8 @@ func (c *liveRun) object(u *unstructured.Unstructured, pods *podIndex, now time.
 		}
 		trimmed["metadata"] = slim
 	}
-	var n yaml.Node
-	if err := n.Encode(trimmed); err != nil {
-		return nil, fmt.Errorf("%s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
-	}
 	origin := fmt.Sprintf("%s %s", u.GetAPIVersion(), u.GetKind())
-	res, err := c.m.node(&n, origin)
+	res, err := c.m.node(toNode(trimmed), origin)
 	if err != nil {
 		return nil, err
 	}
@@ -516,7 +514,10 @@ func newDiscoverer(cfg *rest.Config) (*discoverer, error) {
 	c := rest.CopyConfig(cfg)
 	c.GroupVersion = nil
 	c.APIPath = ""
-	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	// Status is all the client decodes itself (the API server's errors).
+	scheme := runtime.NewScheme()
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
 	rc, err := rest.UnversionedRESTClientFor(c)
 	if err != nil {
 		return nil, err
@@ -538,6 +539,40 @@ func (d *discoverer) get(ctx context.Context, path string, v any) error {
 func (d *discoverer) version(ctx context.Context) (*version.Info, error) {
 	var v version.Info
 	return &v, d.get(ctx, "/version", &v)
+}
+
+// toNode builds the YAML node tree of a JSON-native value (as the dynamic
+// client decodes objects), which is what a manifest document decodes to:
+// the mapper then reads both alike. yaml.Node.Encode would print and parse
+// the object again, which was most of the collection's time.
+func toNode(v any) *yaml.Node {
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: make([]*yaml.Node, 0, 2*len(x))}
+		for k, e := range x {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, toNode(e))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: make([]*yaml.Node, 0, len(x))}
+		for _, e := range x {
+			n.Content = append(n.Content, toNode(e))
+		}
+		return n
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}
+	case int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(x, 10)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}
+	case float64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(x, 'g', -1, 64)}
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(v)}
 }
 
 // served is what discovery found: the resource of each kind at its group's

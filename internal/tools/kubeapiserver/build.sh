@@ -20,7 +20,14 @@ echo "building kube-apiserver $version into $bin (several minutes)" >&2
 start=$SECONDS
 # -trimpath and no debug info keep the binary small; GOFLAGS from the caller
 # (say -mod=vendor) would not fit this module.
-(cd "$here" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath -ldflags='-s -w' \
+# The version is stamped as Kubernetes' own build does, so that /version
+# answers like a released server (tests read it).
+major="${version#v}"; major="${major%%.*}"
+minor="${version#v*.}"; minor="${minor%%.*}"
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$version"
+ldflags+=" -X k8s.io/component-base/version.gitMajor=$major -X k8s.io/component-base/version.gitMinor=$minor"
+ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+(cd "$here" && GOFLAGS=-mod=mod nice -n 10 go build -trimpath -ldflags="$ldflags" \
 	-o "$bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
 mv "$bin.tmp" "$bin"
 echo "built kube-apiserver $version in $((SECONDS - start)) s" >&2
