@@ -6,6 +6,8 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +34,7 @@ func Rules(cfg *config.Config) ([]*rules.Rule, error) {
 	var overrides []rules.Override
 	for i, r := range cfg.Rules {
 		o := rules.Override{
-			ID: r.ID, Title: r.Title, Severity: r.Severity, Type: r.Type, Path: r.Path, Expect: r.Expect,
+			ID: r.ID, Title: r.Title, Severity: r.Severity, Tier: r.Tier, Type: r.Type, Path: r.Path, Expect: r.Expect,
 			When: r.When, Granularity: r.Granularity, Direction: r.Direction, Message: r.Message,
 			Why: r.Why, Remedy: r.Remedy, MaxRatio: r.MaxRatio, MaxDelta: r.MaxDelta, Disabled: r.Disabled,
 			Origin: fmt.Sprintf("%s:%d:%d", r.Pos.File, r.Pos.Line, r.Pos.Col),
@@ -79,6 +81,25 @@ func Waivers(cfg *config.Config) []rules.Waiver {
 // its structure, every source's options and every rule. All problems come
 // back together, in file order.
 func Load(path string, reg *collectors.Registry) (*config.Config, error) {
+	return LoadWith(path, reg, LoadOptions{})
+}
+
+// LoadOptions configure LoadWith.
+type LoadOptions struct {
+	// Restricted, when set, loads the config as one that is not trusted:
+	// every source must keep to these restrictions (see Restrict).
+	Restricted *Restrictions
+}
+
+// LoadWith is Load with options: in restricted mode, every refusal joins
+// the other problems, with its position.
+func LoadWith(path string, reg *collectors.Registry, o LoadOptions) (*config.Config, error) {
+	if o.Restricted != nil {
+		// The config file itself may not be a link to a file elsewhere.
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, &snapshot.InputError{File: path, Msg: "the config is a symbolic link: in restricted mode it must be a regular file"}
+		}
+	}
 	cfg, err := config.Load(path)
 	if cfg == nil {
 		return nil, err
@@ -97,6 +118,9 @@ func Load(path string, reg *collectors.Registry) (*config.Config, error) {
 			return nil, err
 		}
 		errs = append(errs, ies...)
+	}
+	if err := Restrict(cfg, reg, o.Restricted); err != nil {
+		errs = append(errs, err.(snapshot.InputErrors)...)
 	}
 	if len(errs) > 0 {
 		// A problem both the config and the rule compiler see is said once.

@@ -55,6 +55,34 @@ type Kind struct {
 	// positions, see config.Source.Decode) and returns its collector. It must
 	// not contact anything: validate runs it offline.
 	New func(src config.Source, deps Deps) (Collector, error)
+	// Options is a value of the struct New decodes the source's keys into
+	// (src.Decode); the config's JSON Schema is generated from it.
+	Options any
+	// Restricted says what a config that is not trusted may do with this
+	// kind (restricted mode, docs/security.md). Nil refuses the kind there.
+	Restricted *Restriction
+}
+
+// Restriction classifies every option of a kind for restricted mode, where
+// the config comes from someone who must not reach what the job can (a pull
+// request): an option it does not list is refused there.
+type Restriction struct {
+	// Safe options reach nothing (regions, formats, timeouts, schemas).
+	Safe []string
+	// Paths hold local paths or globs: they must stay inside the config's
+	// directory tree. A path that is a URL (s3://…) must be one the
+	// trusted config reads with this kind.
+	Paths []string
+	// URLs hold http(s) URLs: their origin (scheme, host, port) must be
+	// one the trusted config contacts.
+	URLs []string
+	// Pinned options choose credentials or destinations (an AWS profile or
+	// role, the variable holding a DSN): their values must be ones the
+	// trusted config uses with this kind.
+	Pinned []string
+	// Refused options are never allowed (request headers from environment
+	// variables).
+	Refused []string
 }
 
 // Registry is the set of source kinds a build knows.

@@ -57,6 +57,7 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 			}
 			start := time.Now()
 			res, keyID, err := r.collectSource(ctx, src, deps)
+			err = scrubError(err)
 			keyID = fingerprintKeyID(res, keyID, deps.Redactor)
 			took := time.Since(start)
 			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds(), RedactionKeyID: keyID}
@@ -136,4 +137,26 @@ func (r *Registry) collectSource(ctx context.Context, src config.Source, deps De
 		kept = append(kept, rs)
 	}
 	return kept, keyID, err
+}
+
+// scrubbedError is a source's error with the credentials in its message
+// masked: the message reaches stderr, the snapshot and every report. The
+// cause stays reachable for errors.As (the exit code depends on it).
+type scrubbedError struct {
+	err error
+	msg string
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+func scrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if scrubbed := snapshot.ScrubText(msg); scrubbed != msg {
+		return &scrubbedError{err: err, msg: scrubbed}
+	}
+	return err
 }

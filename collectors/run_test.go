@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,44 @@ func TestCollectEnvironment(t *testing.T) {
 	}
 	if !panicked {
 		t.Errorf("panic not recorded as a failure: %+v", snap.Sources)
+	}
+}
+
+type recordingProgress struct{ errs []string }
+
+func (p *recordingProgress) Start(string, string) {}
+func (p *recordingProgress) Done(_, _ string, _ int, _ time.Duration, err error) {
+	if err != nil {
+		p.errs = append(p.errs, err.Error())
+	}
+}
+
+// TestSourceErrorsScrubbed: a source's error reaches the snapshot, the
+// progress lines and the final message with its credentials masked, and
+// keeps its type for the exit code.
+func TestSourceErrorsScrubbed(t *testing.T) {
+	cause := &snapshot.InputError{File: "x", Line: 1, Msg: `GET https://api.example.com/x?api_key=Run-Err-Query-Key: password=Run-Err-Pw`}
+	failing := &fakeCollector{err: fmt.Errorf("fetch: %w", cause)}
+	reg, err := NewRegistry(kind("failing", failing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := config.Environment{Name: "prod", Sources: []config.Source{src(t, "s1", "failing")}}
+	var p recordingProgress
+	snap, errs := reg.CollectEnvironment(context.Background(), env, Deps{Redactor: snapshot.NewRedactor([]byte("k"))}, &p, func() time.Time { return time.Unix(0, 0) })
+	if len(errs) != 1 {
+		t.Fatalf("errors %v", errs)
+	}
+	var ie *snapshot.InputError
+	if !errors.As(errs[0], &ie) {
+		t.Error("the scrubbed error lost its cause's type")
+	}
+	for _, msg := range append([]string{snap.Sources[0].Error, errs[0].Error()}, p.errs...) {
+		if strings.Contains(msg, "Run-Err-Query-Key") || strings.Contains(msg, "Run-Err-Pw") {
+			t.Errorf("error message leaks a secret: %s", msg)
+		}
+		if !strings.Contains(msg, "api.example.com/x") {
+			t.Errorf("error message lost its content: %s", msg)
+		}
 	}
 }

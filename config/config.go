@@ -87,6 +87,7 @@ type Rule struct {
 	ID          string   `yaml:"id"`
 	Title       *string  `yaml:"title"`
 	Severity    *string  `yaml:"severity"`
+	Tier        *string  `yaml:"tier"`
 	Type        *string  `yaml:"type"`
 	Path        *string  `yaml:"path"`
 	Expect      *string  `yaml:"expect"`
@@ -379,6 +380,40 @@ func (s *Source) Errorf(key, format string, args ...any) error {
 		p = posOf(s.Pos.File, n)
 	}
 	return p.Errorf(joinField(s.Field, key), format, args...)
+}
+
+// OptionKeys lists the collector-specific keys the source sets, in file order.
+func (s *Source) OptionKeys() []string {
+	if s.options == nil {
+		return nil
+	}
+	var keys []string
+	for i := 0; i+1 < len(s.options.Content); i += 2 {
+		keys = append(keys, s.options.Content[i].Value)
+	}
+	return keys
+}
+
+// Strings returns the values of an option that is a string or a list of
+// strings; nil for an absent key or any other shape.
+func (s *Source) Strings(key string) []string {
+	n := valueNode(s.options, key)
+	if n == nil || n == s.options {
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}
+	case yaml.SequenceNode:
+		var out []string
+		for _, e := range n.Content {
+			if e.Kind == yaml.ScalarNode {
+				out = append(out, e.Value)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // Resolve resolves a path from the config relative to the config's directory.

@@ -41,7 +41,7 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 	if len(pairs) < 2000 || workers < 2 {
 		var out []Change
 		for _, p := range pairs {
-			w.walkMap(p, nil, "", p.Ref.Attrs, p.Other.Attrs, &out)
+			w.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &out)
 		}
 		return out
 	}
@@ -57,7 +57,7 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 		go func() {
 			defer wg.Done()
 			for _, p := range pairs[lo:hi] {
-				w.walkMap(p, nil, "", p.Ref.Attrs, p.Other.Attrs, &parts[i])
+				w.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &parts[i])
 			}
 		}()
 	}
@@ -69,51 +69,51 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 	return out
 }
 
-// step extends a path; path is never modified in place (the changes keep it).
-func step(path snapshot.Path, text string, s snapshot.Step) (snapshot.Path, string) {
-	return path.Append(s), snapshot.AppendText(text, s)
+// The path being walked is a stack: each level appends its step to the
+// same backing array, so walking allocates nothing; a change gets its own
+// copy (emit).
+
+func emit(out *[]Change, p *Pair, path snapshot.Path, s snapshot.Step, kind Kind, ref, other any) {
+	steps := make(snapshot.Path, len(path)+1)
+	copy(steps, path)
+	steps[len(path)] = s
+	*out = append(*out, Change{Pair: p, Path: steps.String(), Steps: steps, Kind: kind, Ref: ref, Other: other})
 }
 
-func (w *walker) walkMap(p *Pair, path snapshot.Path, text string, a, b map[string]any, out *[]Change) {
+func (w *walker) walkMap(p *Pair, path snapshot.Path, a, b map[string]any, out *[]Change) {
 	for k, av := range a {
 		bv, ok := b[k]
 		if !ok {
-			sp, st := step(path, text, snapshot.Key(k))
-			*out = append(*out, Change{Pair: p, Path: st, Steps: sp, Kind: Removed, Ref: av})
+			emit(out, p, path, snapshot.Key(k), Removed, av, nil)
 			continue
 		}
-		w.walkValue(p, path, text, snapshot.Key(k), av, bv, out)
+		w.walkValue(p, path, snapshot.Key(k), av, bv, out)
 	}
 	for k, bv := range b {
 		if _, ok := a[k]; !ok {
-			sp, st := step(path, text, snapshot.Key(k))
-			*out = append(*out, Change{Pair: p, Path: st, Steps: sp, Kind: Added, Other: bv})
+			emit(out, p, path, snapshot.Key(k), Added, nil, bv)
 		}
 	}
 }
 
 // walkValue compares the values at path+s, present on both sides.
-func (w *walker) walkValue(p *Pair, path snapshot.Path, text string, s snapshot.Step, av, bv any, out *[]Change) {
+func (w *walker) walkValue(p *Pair, path snapshot.Path, s snapshot.Step, av, bv any, out *[]Change) {
 	switch x := av.(type) {
 	case map[string]any:
 		if y, ok := bv.(map[string]any); ok {
-			sp, st := step(path, text, s)
-			w.walkMap(p, sp, st, x, y, out)
+			w.walkMap(p, append(path, s), x, y, out)
 			return
 		}
 	case []any:
 		if y, ok := bv.([]any); ok {
-			if snapshot.Equal(x, y) {
-				return
+			if !snapshot.Equal(x, y) {
+				w.walkList(p, path, s, x, y, out)
 			}
-			sp, st := step(path, text, s)
-			w.walkList(p, sp, st, x, y, out)
 			return
 		}
 	}
 	if !w.same(av, bv) {
-		sp, st := step(path, text, s)
-		*out = append(*out, Change{Pair: p, Path: st, Steps: sp, Kind: Changed, Ref: av, Other: bv})
+		emit(out, p, path, s, Changed, av, bv)
 	}
 }
 
@@ -132,7 +132,7 @@ func (w *walker) same(a, b any) bool {
 	// A value made only of tokens is the environment's name itself
 	// (role: primary / standby): that difference is for the rules to judge.
 	sa := snapshot.StripWords(as, w.refTokens, valueSeparators)
-	return sa != "" && sa != as && sa == snapshot.StripWords(bs, w.otherTokens, valueSeparators)
+	return sa != "" && sa == snapshot.StripWords(bs, w.otherTokens, valueSeparators)
 }
 
 // elemPair is one element of a list paired across the two sides.
@@ -166,22 +166,22 @@ func (w *walker) pairElements(path snapshot.Path, a, b []any) (pairs []elemPair,
 	return pairs, false
 }
 
-func (w *walker) walkList(p *Pair, path snapshot.Path, text string, a, b []any, out *[]Change) {
-	pairs, reordered := w.pairElements(path, a, b)
+// walkList compares the lists at path+s.
+func (w *walker) walkList(p *Pair, path snapshot.Path, s snapshot.Step, a, b []any, out *[]Change) {
+	pairs, reordered := w.pairElements(append(path, s), a, b)
 	if reordered {
-		*out = append(*out, Change{Pair: p, Path: text, Steps: path, Kind: Changed, Ref: a, Other: b})
+		emit(out, p, path, s, Changed, a, b)
 		return
 	}
+	path = append(path, s)
 	for _, ep := range pairs {
 		switch {
 		case ep.hasA && ep.hasB:
-			w.walkValue(p, path, text, ep.step, ep.a, ep.b, out)
+			w.walkValue(p, path, ep.step, ep.a, ep.b, out)
 		case ep.hasA:
-			sp, st := step(path, text, ep.step)
-			*out = append(*out, Change{Pair: p, Path: st, Steps: sp, Kind: Removed, Ref: ep.a})
+			emit(out, p, path, ep.step, Removed, ep.a, nil)
 		default:
-			sp, st := step(path, text, ep.step)
-			*out = append(*out, Change{Pair: p, Path: st, Steps: sp, Kind: Added, Other: ep.b})
+			emit(out, p, path, ep.step, Added, nil, ep.b)
 		}
 	}
 }
@@ -384,7 +384,7 @@ func SameLeaves(p *Pair, fn func(path snapshot.Path, text string, v any)) {
 		return
 	}
 	w := &walker{}
-	w.sameLeaves(nil, "", p.Ref.Attrs, p.Other.Attrs, fn)
+	w.sameLeaves(nil, p.Ref.Attrs, p.Other.Attrs, fn)
 }
 
 // SameLeavesUnder is SameLeaves restricted to the given top-level attributes.
@@ -397,41 +397,40 @@ func SameLeavesUnder(p *Pair, roots []string, fn func(path snapshot.Path, text s
 		av, aok := p.Ref.Attrs[k]
 		bv, bok := p.Other.Attrs[k]
 		if aok && bok {
-			w.sameValue(nil, "", snapshot.Key(k), av, bv, fn)
+			w.sameValue(nil, snapshot.Key(k), av, bv, fn)
 		}
 	}
 }
 
-func (w *walker) sameLeaves(path snapshot.Path, text string, a, b map[string]any, fn func(snapshot.Path, string, any)) {
+func (w *walker) sameLeaves(path snapshot.Path, a, b map[string]any, fn func(snapshot.Path, string, any)) {
 	for k, av := range a {
 		if bv, ok := b[k]; ok {
-			w.sameValue(path, text, snapshot.Key(k), av, bv, fn)
+			w.sameValue(path, snapshot.Key(k), av, bv, fn)
 		}
 	}
 }
 
-func (w *walker) sameValue(path snapshot.Path, text string, s snapshot.Step, av, bv any, fn func(snapshot.Path, string, any)) {
+func (w *walker) sameValue(path snapshot.Path, s snapshot.Step, av, bv any, fn func(snapshot.Path, string, any)) {
 	switch x := av.(type) {
 	case map[string]any:
 		if y, ok := bv.(map[string]any); ok {
-			sp, st := step(path, text, s)
-			w.sameLeaves(sp, st, x, y, fn)
+			w.sameLeaves(append(path, s), x, y, fn)
 			return
 		}
 	case []any:
 		if y, ok := bv.([]any); ok {
-			sp, st := step(path, text, s)
+			sp := append(path, s)
 			pairs, _ := w.pairElements(sp, x, y)
 			for _, ep := range pairs {
 				if ep.hasA && ep.hasB {
-					w.sameValue(sp, st, ep.step, ep.a, ep.b, fn)
+					w.sameValue(sp, ep.step, ep.a, ep.b, fn)
 				}
 			}
 			return
 		}
 	}
 	if snapshot.Equal(av, bv) {
-		sp, st := step(path, text, s)
-		fn(sp, st, av)
+		steps := path.Append(s)
+		fn(steps, steps.String(), av)
 	}
 }

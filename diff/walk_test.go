@@ -134,9 +134,9 @@ func TestDottedKeysDoNotCollideWithNesting(t *testing.T) {
 }
 
 func TestValuesThatDifferOnlyByTokens(t *testing.T) {
-	prod := m("db_host", "db.prod.example.com", "url", "https://api-production.example.com/v1", "hosts", []any{"a.prod.example.com"},
+	prod := m("www", "shop.example.com", "db_host", "db.prod.example.com", "url", "https://api-production.example.com/v1", "hosts", []any{"a.prod.example.com"},
 		"role", "prod", "other", "db.prod.example.com")
-	stg := m("db_host", "db.staging.example.com", "url", "https://api-stg.example.com/v1", "hosts", []any{"a.staging.example.com"},
+	stg := m("www", "shop.staging.example.com", "db_host", "db.staging.example.com", "url", "https://api-stg.example.com/v1", "hosts", []any{"a.staging.example.com"},
 		"role", "staging", "other", "db.prod.example.com")
 	got := compareAttrs(t, MatchOptions{}, prod, stg)
 	// Only the value made of a token alone is left for the rules (the

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -168,16 +169,130 @@ func TestTriggers(t *testing.T) {
 	}
 }
 
+// gateStep is one step of the gate workflow, with what the gate rules need.
+type gateStep struct {
+	Name string            `yaml:"name"`
+	Run  string            `yaml:"run"`
+	Uses string            `yaml:"uses"`
+	Env  map[string]string `yaml:"env"`
+	With map[string]any    `yaml:"with"`
+}
+
+func gateWorkflow(t *testing.T) (on map[string]any, steps []gateStep) {
+	t.Helper()
+	var wf struct {
+		On   map[string]any `yaml:"on"`
+		Jobs map[string]struct {
+			Steps []gateStep `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	readYAML(t, filepath.Join("github-actions", "envparity-gate.yml"), &wf)
+	for _, job := range wf.Jobs {
+		steps = append(steps, job.Steps...)
+	}
+	return wf.On, steps
+}
+
+var configFlag = regexp.MustCompile(`(?:^|\s)(?:-c|--config)[ =](\S+)`)
+
+// TestGateFollowsTheTrustRules checks the workflow against
+// docs/security.md: a step that gives envparity secrets runs the config
+// taken from the base branch, restricted; the pull request's own config
+// runs only without secrets and restricted; pull_request_target never
+// checks out the pull request's head.
+func TestGateFollowsTheTrustRules(t *testing.T) {
+	on, steps := gateWorkflow(t)
+	var fromBase []string // config files written from the base branch
+	ran := 0
+	for _, s := range steps {
+		if m := regexp.MustCompile(`git show "?origin/\$\{?GITHUB_BASE_REF\}?:[^ "]+"? > (\S+)`).FindStringSubmatch(s.Run); m != nil {
+			fromBase = append(fromBase, m[1])
+			if !strings.Contains(s.Run, "rm -f "+m[1]) {
+				t.Errorf("step %q writes %s without removing what the pull request put there (a symlink would be followed)", s.Name, m[1])
+			}
+		}
+		secrets := false
+		for _, v := range s.Env {
+			secrets = secrets || strings.Contains(v, "secrets.")
+		}
+		for _, line := range strings.Split(s.Run, "\n") {
+			if !regexp.MustCompile(`\benvparity (audit|snapshot|validate|diff)\b`).MatchString(line) {
+				continue
+			}
+			ran++
+			m := configFlag.FindStringSubmatch(line)
+			if m == nil {
+				t.Errorf("step %q: %q names no config (the default is the pull request's envparity.yaml)", s.Name, line)
+				continue
+			}
+			restricted := strings.Contains(line, "--restricted") || strings.Contains(line, "--trusted-config")
+			if !restricted && !strings.Contains(line, "envparity diff") {
+				t.Errorf("step %q runs envparity over the pull request's checkout without --restricted: %q", s.Name, line)
+			}
+			if secrets && !slices.Contains(fromBase, m[1]) {
+				t.Errorf("step %q gives envparity secrets with config %s, which was not taken from the base branch", s.Name, m[1])
+			}
+		}
+	}
+	if ran < 2 || len(fromBase) == 0 {
+		t.Errorf("the gate should take the config from the base branch and run envparity (found %d runs, base configs %v)", ran, fromBase)
+	}
+	if _, ok := on["pull_request_target"]; ok {
+		for _, s := range steps {
+			if ref, _ := s.With["ref"].(string); strings.Contains(ref, "head") {
+				t.Errorf("pull_request_target checks out the pull request's head (%s): its code would run with secrets", ref)
+			}
+		}
+	}
+	for _, s := range steps {
+		if strings.HasPrefix(s.Uses, "actions/checkout") && s.With["persist-credentials"] != false {
+			t.Errorf("checkout keeps its token in .git: set persist-credentials: false")
+		}
+	}
+}
+
+// gitRepo makes dir a repository whose origin/release holds the demo (the
+// base branch) and whose checkout is a pull request on top of it.
+func gitRepo(t *testing.T, dir string) func(msg string) {
+	t.Helper()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q", "-b", "release")
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	git("update-ref", "refs/remotes/origin/release", "HEAD")
+	git("checkout", "-q", "-b", "pr")
+	return func(msg string) {
+		git("add", "-A")
+		git("commit", "-q", "-m", msg)
+	}
+}
+
+func gateEnv(t *testing.T) map[string]string {
+	return map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "step-summary.md"), "ENVPARITY_REDACTION_KEY": "example-key", "GITHUB_BASE_REF": "release"}
+}
+
 func TestGitHubActionsGate(t *testing.T) {
 	steps := githubSteps(t, filepath.Join("github-actions", "envparity-gate.yml"))
-	if len(steps) != 2 {
-		t.Fatalf("want the audit and the step-summary steps, got %d", len(steps))
+	if len(steps) != 4 {
+		t.Fatalf("want the base-config, validate, audit and step-summary steps, got %d", len(steps))
 	}
 	dir := workdir(t)
-	summary := filepath.Join(t.TempDir(), "step-summary.md")
-	env := map[string]string{"GITHUB_STEP_SUMMARY": summary, "ENVPARITY_REDACTION_KEY": "example-key"}
-
-	stdout, stderr, code := run(t, dir, steps[0], env)
+	gitRepo(t, dir)
+	env := gateEnv(t)
+	for _, s := range steps[:2] {
+		if _, stderr, code := run(t, dir, s, env); code != 0 {
+			t.Fatalf("step %q exits %d: %s", s.Name, code, stderr)
+		}
+	}
+	stdout, stderr, code := run(t, dir, steps[2], env)
 	if code != 1 {
 		t.Fatalf("the gate on the demo exits %d, want 1 (drift); stderr:\n%s", code, stderr)
 	}
@@ -186,12 +301,115 @@ func TestGitHubActionsGate(t *testing.T) {
 	}
 	mustExist(t, dir, "envparity-summary.md", "envparity-report.html", "envparity-junit.xml", "envparity.sarif", "envparity-findings.json")
 
-	if _, stderr, code := run(t, dir, steps[1], env); code != 0 {
+	if _, stderr, code := run(t, dir, steps[3], env); code != 0 {
 		t.Fatalf("step summary exits %d: %s", code, stderr)
 	}
-	data, _ := os.ReadFile(summary)
+	data, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
 	if !strings.HasPrefix(string(data), "## envparity: staging vs prod") {
 		t.Errorf("step summary: %.200s", data)
+	}
+}
+
+// TestGitHubActionsGateHostilePullRequest runs the gate on pull requests
+// that try to use its secrets: a config that runs a command and reads the
+// runner's credentials, and data files that are symlinks to them. The
+// command never runs, the credentials appear in no output, and the gate
+// does not pass.
+func TestGitHubActionsGateHostilePullRequest(t *testing.T) {
+	steps := githubSteps(t, filepath.Join("github-actions", "envparity-gate.yml"))
+	const credential = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY-runner"
+	home := t.TempDir() // outside the checkout: the runner's own files
+	creds := filepath.Join(home, "credentials")
+	if err := os.WriteFile(creds, []byte("[default]\naws_secret_access_key = "+credential+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hostileConfig := fmt.Sprintf(`version: 1
+reference: prod
+environments:
+  prod:
+    sources:
+      - {name: demo, kind: snapshot, path: prod.json}
+      - {name: steal, kind: exec, command: [./steal.sh]}
+  staging:
+    sources:
+      - {name: demo, kind: snapshot, path: staging.json}
+      - {name: creds, kind: files, paths: [%q], format: properties}
+`, creds)
+
+	for _, tt := range []struct {
+		name      string
+		change    func(t *testing.T, dir string)
+		wantCodes [2]int // validate, audit
+		wantErr   string
+	}{
+		{"the config runs a command and reads the runner's credentials", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "envparity.yaml"), hostileConfig)
+			write(t, filepath.Join(dir, "steal.sh"), "#!/bin/sh\ntouch stolen\nenv > stolen-env\necho '[]'\n")
+			if err := os.Chmod(filepath.Join(dir, "steal.sh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, [2]int{2, 1}, `kind "exec" is not allowed in restricted mode`},
+		{"a data file is a symlink to the runner's credentials", func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, "staging.json")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(creds, filepath.Join(dir, "staging.json")); err != nil {
+				t.Fatal(err)
+			}
+		}, [2]int{2, 2}, "resolves through a symlink to " + creds},
+		{"the base config's path is a symlink in the pull request", func(t *testing.T, dir string) {
+			if err := os.Symlink(creds, filepath.Join(dir, ".envparity-trusted.yaml")); err != nil {
+				t.Fatal(err)
+			}
+		}, [2]int{0, 1}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := workdir(t)
+			commit := gitRepo(t, dir)
+			tt.change(t, dir)
+			commit("pull request")
+			env := gateEnv(t)
+			var all strings.Builder
+			if _, stderr, code := run(t, dir, steps[0], env); code != 0 {
+				t.Fatalf("taking the base config exits %d: %s", code, stderr)
+			}
+			for i, s := range steps[1:3] {
+				stdout, stderr, code := run(t, dir, s, env)
+				all.WriteString(stdout + stderr)
+				if code != tt.wantCodes[i] {
+					t.Errorf("step %q exits %d, want %d; stderr:\n%s", s.Name, code, tt.wantCodes[i], stderr)
+				}
+			}
+			if tt.wantErr != "" && !strings.Contains(all.String(), tt.wantErr) {
+				t.Errorf("the gate does not say %q:\n%s", tt.wantErr, all.String())
+			}
+			for _, f := range []string{"stolen", "stolen-env"} {
+				if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+					t.Errorf("the pull request's command ran (%s exists)", f)
+				}
+			}
+			filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() || d.Type()&os.ModeSymlink != 0 || strings.Contains(p, ".git") {
+					return nil
+				}
+				data, _ := os.ReadFile(p)
+				all.Write(data)
+				return nil
+			})
+			if strings.Contains(all.String(), credential[:16]) {
+				t.Error("the runner's credential reached an output or a file of the checkout")
+			}
+			if data, _ := os.ReadFile(creds); !strings.Contains(string(data), credential) {
+				t.Error("the runner's credentials file was overwritten")
+			}
+		})
+	}
+}
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -201,7 +419,7 @@ func TestGitLabJUnit(t *testing.T) {
 		t.Fatalf("want one job running envparity, got %d", len(steps))
 	}
 	dir := workdir(t)
-	stdout, stderr, code := run(t, dir, steps[0], nil)
+	stdout, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": ""})
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (drift); stderr:\n%s", code, stderr)
 	}
@@ -219,6 +437,53 @@ func TestGitLabJUnit(t *testing.T) {
 			t.Errorf("junit does not validate: %s", out)
 		}
 	}
+}
+
+// TestGitLabMergeRequest: on a merge request the job takes the config from
+// the target branch and runs it restricted; the merge request's config,
+// which runs a command, is refused and its command never runs.
+func TestGitLabMergeRequest(t *testing.T) {
+	steps := gitlabSteps(t, filepath.Join("gitlab", ".gitlab-ci.yml"))
+	dir := workdir(t)
+	commit := gitRepo(t, dir)
+	write(t, filepath.Join(dir, "envparity.yaml"), `version: 1
+reference: prod
+environments:
+  prod:
+    sources: [{name: steal, kind: exec, command: [./steal.sh]}]
+  staging:
+    sources: [{name: steal, kind: exec, command: [./steal.sh]}]
+`)
+	write(t, filepath.Join(dir, "steal.sh"), "#!/bin/sh\ntouch stolen\necho '[]'\n")
+	if err := os.Chmod(filepath.Join(dir, "steal.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	commit("merge request")
+	if out, err := exec.Command("git", "-C", dir, "remote", "add", "origin", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git remote add: %v\n%s", err, out)
+	}
+	_, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})
+	if code != 2 || !strings.Contains(stderr, `kind "exec" is not allowed in restricted mode`) {
+		t.Errorf("exit %d, want 2 refusing the merge request's exec; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stolen")); err == nil {
+		t.Error("the merge request's command ran")
+	}
+	// Without the merge request's config change, the target's config audits the demo restricted.
+	write(t, filepath.Join(dir, "envparity.yaml"), readFile(t, filepath.Join("..", "testdata", "demo", "envparity.yaml")))
+	stdout, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})
+	if code != 1 || !strings.Contains(stdout, "singleton-worker") {
+		t.Errorf("exit %d, want 1 (drift); stderr:\n%s", code, stderr)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // slackSink is an httptest incoming webhook that records what it receives.

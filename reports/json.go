@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/envparity/envparity/rules"
 	"github.com/envparity/envparity/snapshot"
@@ -34,9 +33,23 @@ func (*JSON) Render(w io.Writer, r *rules.Report, _ Options) error {
 
 // ReadReport reads a JSON report written by the json format.
 func ReadReport(path string) (*rules.Report, error) {
-	data, err := os.ReadFile(path)
+	data, err := snapshot.ReadInput(path, snapshot.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
+	}
+	return DecodeReport(data, path)
+}
+
+// DecodeReport parses a JSON report read from path (a file name or URL,
+// for messages).
+func DecodeReport(data []byte, path string) (*rules.Report, error) {
+	// Bounded like a snapshot: UTF-8, repeated keys, nesting, numbers.
+	data = snapshot.TrimBOM(data)
+	if err := snapshot.CheckUTF8(data, path); err != nil {
+		return nil, err
+	}
+	if err := snapshot.CheckJSON(data, path, snapshot.MaxEnvelopeDepth); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -3,7 +3,11 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -19,8 +23,15 @@ import (
 //	ref_value, other_value the compared values at the change's path (null when absent)
 //	type, key, path       the change's resource type, key and attribute path
 //	kind                  added, removed, changed (or same, for equal values)
+//	leaf                  the attribute's own name: the last key of the path,
+//	                      after its last dot, in lower snake case
+//	                      ("keys.db.highAvailability" → high_availability)
 //	is_fingerprint(v)     whether v is a redacted secret's fingerprint
 //	version_part(v, i)    the i-th number of a version ("15.4.2", 1 → 4)
+//	is_version(v)         whether v reads as a version ("16", 14, "8.0.35", "v1.2")
+//	is_number(v)          whether v is a number or a numeric string
+//	as_number(v)          v as a number (numeric strings included); NaN otherwise
+//	is_bool(v)            whether v is a boolean or spells one (true/false, yes/no, on/off)
 var celEnv = func() *cel.Env {
 	env, err := cel.NewEnv(
 		cel.Variable("ref", cel.MapType(cel.StringType, cel.DynType)),
@@ -33,6 +44,28 @@ var celEnv = func() *cel.Env {
 		cel.Variable("key", cel.StringType),
 		cel.Variable("path", cel.StringType),
 		cel.Variable("kind", cel.StringType),
+		cel.Variable("leaf", cel.StringType),
+		cel.Function("is_version",
+			cel.Overload("is_version_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(isVersion(v.Value())) }))),
+		cel.Function("is_number",
+			cel.Overload("is_number_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					_, ok := asNumber(v.Value())
+					return types.Bool(ok)
+				}))),
+		cel.Function("as_number",
+			cel.Overload("as_number_dyn", []*cel.Type{cel.DynType}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val {
+					f, ok := asNumber(v.Value())
+					if !ok {
+						return types.Double(math.NaN())
+					}
+					return types.Double(f)
+				}))),
+		cel.Function("is_bool",
+			cel.Overload("is_bool_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(isBool(v.Value())) }))),
 		cel.Function("version_part",
 			cel.Overload("version_part_dyn_int", []*cel.Type{cel.DynType, cel.IntType}, cel.IntType,
 				cel.BinaryBinding(func(v, i ref.Val) ref.Val {
@@ -116,4 +149,86 @@ func evalCEL(prg cel.Program, vars any) (bool, error) {
 		return false, fmt.Errorf("condition gave %v, not true or false", out.Value())
 	}
 	return b, nil
+}
+
+// asNumber reads a number, or a string that spells one.
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return snapshot.Number(v)
+}
+
+var versionShape = regexp.MustCompile(`^[vV]?\d+(\.\d+){0,3}([-+._][0-9A-Za-z.-]*)?$`)
+
+// isVersion reports whether a value reads as a version: a number, or a
+// string of dotted numbers with an optional v prefix and suffix.
+func isVersion(v any) bool {
+	switch x := v.(type) {
+	case int64, float64:
+		return true
+	case string:
+		return versionShape.MatchString(strings.TrimSpace(x))
+	}
+	_, ok := snapshot.Number(v)
+	return ok
+}
+
+func isBool(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true", "false", "yes", "no", "on", "off":
+			return true
+		}
+	}
+	return false
+}
+
+// leafName is the attribute's own name for the `leaf` variable: the last
+// key of the path, after its last dot, in lower snake case.
+func leafName(p snapshot.Path) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i].Kind != snapshot.KeyStep {
+			continue
+		}
+		k := p[i].Key
+		if j := strings.LastIndexByte(k, '.'); j >= 0 {
+			k = k[j+1:]
+		}
+		return snakeCase(k)
+	}
+	return ""
+}
+
+// snakeCase turns camelCase, kebab-case and SCREAMING_CASE into lower snake
+// case: highAvailability → high_availability, multiAZ → multi_az,
+// AUTH_ENABLED → auth_enabled, HTTPServer → http_server.
+func snakeCase(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == '-' || r == ' ':
+			b.WriteByte('_')
+			continue
+		case unicode.IsUpper(r):
+			if i > 0 && rs[i-1] != '_' && rs[i-1] != '-' && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
+				(unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1]))) {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -66,9 +66,13 @@ func NewEngine(rules []*Rule) *Engine {
 	return e
 }
 
-// moreSpecific orders rules: exact path over glob, exact type over glob,
-// more literal characters, a condition over none, user over built-in, then id.
+// moreSpecific orders rules: semantic tier over fallback, then exact path
+// over glob, exact type over glob, more literal characters, a condition
+// over none, user over built-in, then id.
 func moreSpecific(a, b *Rule) bool {
+	if fa, fb := a.Tier == TierFallback, b.Tier == TierFallback; fa != fb {
+		return fb
+	}
 	if a.pathGlob.Exact != b.pathGlob.Exact {
 		return a.pathGlob.Exact
 	}
@@ -337,6 +341,8 @@ func (a *activation) ResolveName(name string) (any, bool) {
 			return "same", true
 		}
 		return string(a.c.Kind), true
+	case "leaf":
+		return leafName(a.c.Steps), true
 	case "ref_value":
 		return celValue(a.c.Ref), true
 	case "other_value":
@@ -351,6 +357,13 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 // kind of change. A directional covers rule does not apply to the direction
 // it allows (staging ahead of prod), so a more general rule can classify it.
 func (r *Rule) appliesToKind(c *change) bool {
+	switch r.Expect {
+	case ExpectPresence, ExpectRatio, ExpectVersion:
+		// An attribute absent on one side is unknown there, never zero,
+		// false or version 0: "set in one environment only" is for the
+		// rules about keys (the fallback tier) to judge.
+		return c.Path == "" || c.equal || c.Kind == diff.Changed
+	}
 	if r.Expect != ExpectCovers || c.equal {
 		return true
 	}
@@ -434,9 +447,6 @@ func (r *Rule) check(c *change) (drift bool, problem string) {
 	case ExpectVersion:
 		if !refPresent || !otherPresent {
 			return true, ""
-		}
-		if ka, kb := snapshot.KindOf(c.Ref), snapshot.KindOf(c.Other); ka != kb && !c.equal {
-			return false, fmt.Sprintf("the values are of different kinds (%s %s and %s %s)", ka, snapshot.Format(c.Ref), kb, snapshot.Format(c.Other))
 		}
 		va, aok := parseVersion(c.Ref)
 		vb, bok := parseVersion(c.Other)

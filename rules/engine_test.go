@@ -53,11 +53,16 @@ func TestExpectations(t *testing.T) {
 	}{
 		{"equal differs", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": "a"}, map[string]any{"v": "b"}, 1},
 		{"equal same", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": "a"}, map[string]any{"v": "a"}, 0},
-		{"equal is type-aware", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": "15.4"}, map[string]any{"v": n("15.4")}, 1},
+		{"equal: a numeric string is the number it spells", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": "335"}, map[string]any{"v": n("335")}, 0},
+		{"equal: spelt differently", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": "15.40"}, map[string]any{"v": n("15.4")}, 1},
 		{"equal 1 and 1.0", Rule{ID: "r", Path: "v", Expect: "equal"}, map[string]any{"v": n("1")}, map[string]any{"v": n("1.0")}, 0},
 		{"presence both non-zero", Rule{ID: "r", Path: "v", Expect: "presence"}, map[string]any{"v": n("12")}, map[string]any{"v": n("2")}, 0},
 		{"presence zero", Rule{ID: "r", Path: "v", Expect: "presence"}, map[string]any{"v": n("2")}, map[string]any{"v": n("0")}, 1},
-		{"presence absent", Rule{ID: "r", Path: "v", Expect: "presence"}, map[string]any{"v": true}, map[string]any{}, 1},
+		// Absent is unknown, never false or zero: a rule about keys judges it.
+		{"presence absent", Rule{ID: "r", Path: "v", Expect: "presence"}, map[string]any{"v": true}, map[string]any{}, 0},
+		{"ratio absent", Rule{ID: "r", Path: "v", Expect: "ratio", MaxRatio: 2}, map[string]any{"v": n("6")}, map[string]any{}, 0},
+		{"version absent", Rule{ID: "r", Path: "v", Expect: "version"}, map[string]any{}, map[string]any{"v": "16"}, 0},
+		{"version of a string and a number", Rule{ID: "r", Path: "v", Expect: "version"}, map[string]any{"v": n("14")}, map[string]any{"v": "17"}, 1},
 		{"presence false and absent", Rule{ID: "r", Path: "v", Expect: "presence"}, map[string]any{"v": false}, map[string]any{}, 0},
 		{"ratio within", Rule{ID: "r", Path: "v", Expect: "ratio", MaxRatio: 10}, map[string]any{"v": n("12")}, map[string]any{"v": n("2")}, 0},
 		{"ratio beyond", Rule{ID: "r", Path: "v", Expect: "ratio", MaxRatio: 4}, map[string]any{"v": n("12")}, map[string]any{"v": n("2")}, 1},
@@ -335,8 +340,12 @@ func TestReviewedGaps(t *testing.T) {
 	})
 	t.Run("version string versus number", func(t *testing.T) {
 		fs := judgeOne(t, rs, map[string]any{"engine_version": "15.4"}, map[string]any{"engine_version": n("15.4")})
-		if len(fs) != 1 || fs[0].Severity != Error {
-			t.Errorf("findings %+v", fs)
+		if len(fs) != 0 {
+			t.Errorf("the string \"15.4\" and the number 15.4 are the same version: %+v", fs)
+		}
+		fs = judgeOne(t, rs, map[string]any{"engine_version": "14"}, map[string]any{"engine_version": n("16")})
+		if !has(fs, "engine-version", Error) {
+			t.Errorf("14 against 16 is a major version: %+v", fs)
 		}
 	})
 	t.Run("a waiver does not hide a rule that could not judge", func(t *testing.T) {
@@ -347,8 +356,12 @@ func TestReviewedGaps(t *testing.T) {
 			t.Errorf("findings %+v", fs)
 		}
 	})
-	t.Run("scale: an absent count is scale-zero, lists are not judged by ratio", func(t *testing.T) {
+	t.Run("scale: an absent count is not zero, lists are not judged by ratio", func(t *testing.T) {
 		fs := judgeOne(t, rs, map[string]any{"desired_capacity": n("3")}, map[string]any{})
+		if len(fs) != 1 || fs[0].Severity == Error || fs[0].Rule == "scale-zero" {
+			t.Errorf("an unset count is set in one environment only, not zero: %+v", fs)
+		}
+		fs = judgeOne(t, rs, map[string]any{"desired_capacity": n("3")}, map[string]any{"desired_capacity": n("0")})
 		if !has(fs, "scale-zero", Error) {
 			t.Errorf("findings %+v", fs)
 		}

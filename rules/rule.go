@@ -33,24 +33,36 @@ const (
 	RefCoversOther = "ref_covers_other"
 )
 
+// Rule tiers (DESIGN.md § Rules): a semantic rule (topology, versions,
+// singletons, switches, secrets, isolation) always outranks a fallback rule
+// (a kind's "value differs", "key missing/extra", resource-missing/extra,
+// unclassified), whatever their globs; within a tier the most specific
+// rule decides.
+const (
+	TierSemantic = "semantic"
+	TierFallback = "fallback"
+)
+
 // Rule decides whether a difference is drift. Built-in rules and the user's
 // rules share this shape.
 type Rule struct {
-	ID          string   `yaml:"id" json:"id"`
-	Title       string   `yaml:"title" json:"title"`
-	Severity    Severity `yaml:"severity" json:"severity"`
-	Type        string   `yaml:"type" json:"type"`
-	Path        string   `yaml:"path" json:"path"`
-	Expect      string   `yaml:"expect" json:"expect,omitempty"`
-	When        string   `yaml:"when" json:"when,omitempty"`
-	MaxRatio    float64  `yaml:"max_ratio" json:"max_ratio,omitempty"`
-	MaxDelta    float64  `yaml:"max_delta" json:"max_delta,omitempty"`
-	Granularity string   `yaml:"granularity" json:"granularity,omitempty"`
-	Direction   string   `yaml:"direction" json:"direction,omitempty"`
-	Message     string   `yaml:"message" json:"message,omitempty"`
-	Why         string   `yaml:"why" json:"why"`
-	Remedy      string   `yaml:"remedy" json:"remedy"`
-	Disabled    bool     `yaml:"disabled" json:"disabled,omitempty"`
+	ID       string   `yaml:"id" json:"id"`
+	Title    string   `yaml:"title" json:"title"`
+	Severity Severity `yaml:"severity" json:"severity"`
+	// Tier is semantic (the default) or fallback.
+	Tier        string  `yaml:"tier" json:"tier,omitempty"`
+	Type        string  `yaml:"type" json:"type"`
+	Path        string  `yaml:"path" json:"path"`
+	Expect      string  `yaml:"expect" json:"expect,omitempty"`
+	When        string  `yaml:"when" json:"when,omitempty"`
+	MaxRatio    float64 `yaml:"max_ratio" json:"max_ratio,omitempty"`
+	MaxDelta    float64 `yaml:"max_delta" json:"max_delta,omitempty"`
+	Granularity string  `yaml:"granularity" json:"granularity,omitempty"`
+	Direction   string  `yaml:"direction" json:"direction,omitempty"`
+	Message     string  `yaml:"message" json:"message,omitempty"`
+	Why         string  `yaml:"why" json:"why"`
+	Remedy      string  `yaml:"remedy" json:"remedy"`
+	Disabled    bool    `yaml:"disabled" json:"disabled,omitempty"`
 	// Origin is where the rule was defined: "built-in (pack/core.yaml)" or the config file.
 	Origin string `yaml:"-" json:"origin"`
 	// User is true for rules defined or overridden in the config.
@@ -67,6 +79,7 @@ type Rule struct {
 type Override struct {
 	ID                                           string
 	Title, Severity, Type, Path, Expect, When    *string
+	Tier                                         *string
 	Granularity, Direction, Message, Why, Remedy *string
 	MaxRatio, MaxDelta                           *float64
 	Disabled                                     *bool
@@ -87,6 +100,13 @@ func (r *Rule) compile() error {
 	}
 	if r.Title == "" {
 		r.Title = r.ID
+	}
+	switch r.Tier {
+	case "":
+		r.Tier = TierSemantic
+	case TierSemantic, TierFallback:
+	default:
+		return fmt.Errorf("tier: %q is not one of %s, %s", r.Tier, TierSemantic, TierFallback)
 	}
 	var err error
 	if r.typeGlob, err = compileGlob(r.Type); err != nil {
@@ -256,6 +276,7 @@ func apply(r *Rule, o *Override) {
 	set(&r.Type, o.Type)
 	set(&r.Path, o.Path)
 	set(&r.Expect, o.Expect)
+	set(&r.Tier, o.Tier)
 	set(&r.When, o.When)
 	set(&r.Granularity, o.Granularity)
 	set(&r.Direction, o.Direction)
@@ -288,6 +309,7 @@ func (r *Rule) Explain() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n\n", r.ID, r.Title)
 	fmt.Fprintf(&b, "  severity:  %s\n", r.Severity)
+	fmt.Fprintf(&b, "  tier:      %s\n", tierText(r.Tier))
 	fmt.Fprintf(&b, "  applies to: type %q, path %q\n", r.Type, r.Path)
 	fmt.Fprintf(&b, "  checks:    %s\n", r.describeCheck())
 	if r.When != "" {
@@ -299,6 +321,13 @@ func (r *Rule) Explain() string {
 	fmt.Fprintf(&b, "  defined:   %s\n", r.Origin)
 	fmt.Fprintf(&b, "\nWhy it matters:\n  %s\n\nHow to fix it:\n  %s\n", r.Why, r.Remedy)
 	return b.String()
+}
+
+func tierText(t string) string {
+	if t == TierFallback {
+		return "fallback (decides only where no semantic rule applies)"
+	}
+	return "semantic (outranks every fallback rule)"
 }
 
 func (r *Rule) describeCheck() string {

@@ -84,7 +84,13 @@ func TestEqual(t *testing.T) {
 	}{
 		{json.Number("1"), json.Number("1.0"), true},
 		{json.Number("1"), 1, true},
-		{"15.4", json.Number("15.4"), false},
+		{"15.4", json.Number("15.4"), true}, // a numeric string equals the number it spells
+		{json.Number("335"), "335", true},
+		{"335", 335, true},
+		{"15.40", json.Number("15.4"), false}, // spelt differently: a version 15.40 is not 15.4
+		{"1e3", json.Number("1000"), false},
+		{"true", true, true},
+		{false, "no", false},
 		{"a", "a", true},
 		{nil, nil, true},
 		{nil, false, false},

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -120,5 +122,77 @@ func TestDecodeAcceptsByteOrderMark(t *testing.T) {
 	s, err := Decode([]byte("\xef\xbb\xbf"+`{"schema": 1, "environment": "prod", "resources": []}`), "s.json")
 	if err != nil || s.Environment != "prod" {
 		t.Fatalf("Decode = %v, %v", s, err)
+	}
+}
+
+// FuzzCheckJSON compares the hand-written scan with a reference built on
+// encoding/json's tokens: on every valid JSON document they agree on
+// repeated keys, nesting and long numbers.
+func FuzzCheckJSON(f *testing.F) {
+	for _, s := range []string{`{"a": 1, "a": 2}`, `{"a": {"b": 1}, "b": 2}`, `{"a\"": 1, "a": 2}`, `{"\u0061": 1, "a": 2}`, `[[[[1]]]]`, `{"n": 123456789012345678901234567890}`, `"x"`, `[{"a": 1}, {"a": 1}]`, `{"a\\": 1, "a\\\\": 2}`} {
+		f.Add([]byte(s), 3)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, maxDepth int) {
+		if maxDepth < 1 || maxDepth > 10 || !json.Valid(data) {
+			return
+		}
+		got := CheckJSON(data, "f.json", maxDepth)
+		want := referenceCheck(data, maxDepth)
+		if (got == nil) != (want == "") || (got != nil && !strings.Contains(got.Error(), want)) {
+			t.Fatalf("CheckJSON = %v, reference says %q", got, want)
+		}
+	})
+}
+
+// referenceCheck finds the first problem CheckJSON reports, in document
+// order: "duplicate key", "nested more than", "number of".
+func referenceCheck(data []byte, maxDepth int) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		isKey := top != nil && top.object && top.key
+		if top != nil && top.object {
+			top.key = !top.key
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if len(stack) >= maxDepth {
+					return "nested more than"
+				}
+				stack = append(stack, &frame{object: v == '{', keys: map[string]bool{}, key: true})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].key = true
+				}
+			}
+		case string:
+			if isKey {
+				if top.keys[v] {
+					return "duplicate key"
+				}
+				top.keys[v] = true
+			}
+		case json.Number:
+			if len(v) > MaxNumberLen {
+				return "number of"
+			}
+		}
 	}
 }

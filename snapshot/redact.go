@@ -107,29 +107,55 @@ func secretByName(info nameInfo, sc scope) bool {
 // parameters, secret-named assignments and flags. The bool reports whether
 // anything changed.
 func (r *Redactor) RedactString(key, value string) (string, bool) {
-	return r.redactString(classifyName(key), scopePlain, value)
+	w := walker{r: r}
+	return w.redactString(classifyName(key), scopePlain, value)
 }
 
-func (r *Redactor) redactString(info nameInfo, sc scope, value string) (string, bool) {
-	if value == "" || IsFingerprint(value) {
+// walker redacts one value tree and notes whether it holds a fingerprint,
+// so that a resource without any is spared collecting them.
+type walker struct {
+	r *Redactor
+	// fingerprints: the tree holds a fingerprint, new or old.
+	fingerprints bool
+}
+
+// fingerprint fingerprints a secret value and notes it.
+func (w *walker) fingerprint(value string) string {
+	w.fingerprints = true
+	return w.r.Fingerprint(value)
+}
+
+func (w *walker) redactString(info nameInfo, sc scope, value string) (string, bool) {
+	if value == "" {
+		return value, false
+	}
+	if IsFingerprint(value) {
+		w.fingerprints = true
 		return value, false
 	}
 	if secretByName(info, sc) {
 		if isClearValue(value) {
 			return value, false
 		}
-		return r.Fingerprint(value), true
+		return w.fingerprint(value), true
 	}
-	if IsSecretValue(value) {
-		return r.Fingerprint(value), true
+	if len(value) < 3 {
+		return value, false
 	}
-	if out, changed, ok := r.redactJSONString(info, sc, value); ok {
+	f := scanText(value)
+	if f.has(fRedacted) {
+		w.fingerprints = true
+	}
+	if isSecretValue(value, f) {
+		return w.fingerprint(value), true
+	}
+	if out, changed, ok := w.redactJSONString(info, sc, value); ok {
 		return out, changed
 	}
-	if strings.IndexByte(value, '\n') >= 0 && hasEmbeddedSecret(value) {
-		return r.Fingerprint(value), true
+	if f.has(fNewline) && f.has(fSecretWord) && hasEmbeddedSecret(value) {
+		return w.fingerprint(value), true
 	}
-	return redactText(value, r.Fingerprint, false)
+	return redactTextFlags(value, f, w.fingerprint, false)
 }
 
 // maxJSONString bounds the strings parsed as JSON to look for secrets inside.
@@ -139,7 +165,7 @@ const maxJSONString = 1 << 20
 // (an ECS task's container_definitions, a settings blob) and re-encodes it
 // when something changed, so it stays a string holding JSON. ok is false
 // when the string is not JSON.
-func (r *Redactor) redactJSONString(info nameInfo, sc scope, value string) (string, bool, bool) {
+func (w *walker) redactJSONString(info nameInfo, sc scope, value string) (string, bool, bool) {
 	t := strings.TrimSpace(value)
 	if len(t) < 2 || len(t) > maxJSONString || !(t[0] == '{' && t[len(t)-1] == '}' || t[0] == '[' && t[len(t)-1] == ']') {
 		return value, false, false
@@ -150,7 +176,7 @@ func (r *Redactor) redactJSONString(info nameInfo, sc scope, value string) (stri
 	if err := dec.Decode(&doc); err != nil || dec.More() {
 		return value, false, false
 	}
-	doc, changed := r.walk(info, sc, doc)
+	doc, changed := w.walk(info, sc, doc)
 	if !changed {
 		return value, false, true
 	}
@@ -158,7 +184,7 @@ func (r *Redactor) redactJSONString(info nameInfo, sc scope, value string) (stri
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
-		return r.Fingerprint(value), true, true
+		return w.fingerprint(value), true, true
 	}
 	return strings.TrimSuffix(b.String(), "\n"), true, true
 }
@@ -166,27 +192,28 @@ func (r *Redactor) redactJSONString(info nameInfo, sc scope, value string) (stri
 // RedactValue walks a JSON-native value and redacts every secret in it; key is
 // the name the value is stored under.
 func (r *Redactor) RedactValue(key string, v any) any {
-	out, _ := r.walk(classifyName(key), scopePlain, v)
+	w := walker{r: r}
+	out, _ := w.walk(classifyName(key), scopePlain, v)
 	return out
 }
 
 // walk redacts v, stored under a name described by info, in place where it
 // can (maps, lists) and returns it with whether anything changed.
-func (r *Redactor) walk(info nameInfo, sc scope, v any) (any, bool) {
+func (w *walker) walk(info nameInfo, sc scope, v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		return r.redactString(info, sc, x)
+		return w.redactString(info, sc, x)
 	case map[string]any:
-		return x, r.walkMap(info, sc, x)
+		return x, w.walkMap(info, sc, x)
 	case []any:
-		return x, r.walkList(info, sc, x)
+		return x, w.walkList(info, sc, x)
 	case nil, bool:
 		return v, false
 	}
 	// Numbers: a secret only under a secret name, and only long enough to be one.
 	if secretByName(info, sc) {
 		if s := Format(v); countDigits(s) >= minSecretDigits {
-			return r.Fingerprint(s), true
+			return w.fingerprint(s), true
 		}
 	}
 	return v, false
@@ -204,12 +231,12 @@ func childScope(info nameInfo, sc scope) scope {
 	return scopePlain
 }
 
-func (r *Redactor) walkMap(info nameInfo, sc scope, m map[string]any) bool {
+func (w *walker) walkMap(info nameInfo, sc scope, m map[string]any) bool {
 	csc := childScope(info, sc)
 	if csc == scopeSecret && isSelector(m) {
 		csc = scopeReference // secret: {name: db-credentials, key: password}
 	}
-	changed := r.redactKeys(m)
+	changed := w.redactKeys(m)
 	// A name/value pair ({"name": "DB_PASSWORD", "value": …}): the value is
 	// judged by the name it is given, the name field is a name.
 	pairName, nameField := pairNameOf(m)
@@ -220,16 +247,16 @@ func (r *Redactor) walkMap(info nameInfo, sc scope, m map[string]any) bool {
 		)
 		switch {
 		case nameField != "" && k == nameField:
-			out, ch = r.walk(nameInfo{reference: true}, scopeReference, e)
-		case nameField != "" && valueFields[normField(k)]:
-			out, ch = r.walk(classifyName(pairName), csc, e)
+			out, ch = w.walk(nameInfo{reference: true}, scopeReference, e)
+		case nameField != "" && isValueField(k):
+			out, ch = w.walk(classifyName(pairName), csc, e)
 			if !ch && isSecureParameter(m) {
 				if s, ok := e.(string); ok && s != "" && !IsFingerprint(s) {
-					out, ch = r.Fingerprint(s), true
+					out, ch = w.fingerprint(s), true
 				}
 			}
 		default:
-			out, ch = r.walk(classifyName(k), csc, e)
+			out, ch = w.walk(classifyName(k), csc, e)
 		}
 		if ch {
 			m[k] = out
@@ -239,7 +266,7 @@ func (r *Redactor) walkMap(info nameInfo, sc scope, m map[string]any) bool {
 	return changed
 }
 
-func (r *Redactor) walkList(info nameInfo, sc scope, l []any) bool {
+func (w *walker) walkList(info nameInfo, sc scope, l []any) bool {
 	changed := false
 	// Arguments: the word after a secret-named flag (--password x) is a secret.
 	for i := 0; i+1 < len(l); i++ {
@@ -251,11 +278,11 @@ func (r *Redactor) walkList(info nameInfo, sc scope, l []any) bool {
 		if !ok || next == "" || next[0] == '-' || isClearValue(next) || !IsSecretKey(strings.TrimLeft(flag, "-")) {
 			continue
 		}
-		l[i+1] = r.Fingerprint(next)
+		l[i+1] = w.fingerprint(next)
 		changed = true
 	}
 	for i, e := range l {
-		if out, ch := r.walk(info, sc, e); ch {
+		if out, ch := w.walk(info, sc, e); ch {
 			l[i] = out
 			changed = true
 		}
@@ -266,13 +293,13 @@ func (r *Redactor) walkList(info nameInfo, sc scope, l []any) bool {
 // redactKeys renames the keys of m that hold a credential (allowed_keys:
 // {sk_live_…: enabled}) to the key with the credential fingerprinted, so the
 // same key pairs across environments and no report prints it.
-func (r *Redactor) redactKeys(m map[string]any) bool {
+func (w *walker) redactKeys(m map[string]any) bool {
 	var renames [][2]string
 	for k := range m {
 		if !keyMayHoldSecret(k) {
 			continue
 		}
-		if nk, ch := r.redactKey(k); ch {
+		if nk, ch := w.redactKey(k); ch {
 			renames = append(renames, [2]string{k, nk})
 		}
 	}
@@ -287,19 +314,33 @@ func (r *Redactor) redactKeys(m map[string]any) bool {
 // redactKey fingerprints the credentials inside a map key, a tag key or a
 // resource's name: a key that is a credential as a whole
 // (sk_live_…, a JWT) or that holds one (a URL with a password).
-func (r *Redactor) redactKey(k string) (string, bool) {
-	if IsSecretValue(k) && !strings.ContainsAny(k, "./:@=") {
-		return r.Fingerprint(k), true
+func (w *walker) redactKey(k string) (string, bool) {
+	f := scanText(k)
+	if f.has(fRedacted) {
+		w.fingerprints = true
 	}
-	return redactText(k, r.Fingerprint, true)
+	if !f.has(fCredential | fAuthScheme | fAt | fEquals | fScheme) {
+		return k, false
+	}
+	if isSecretValue(k, f) && !strings.ContainsAny(k, "./:@=") {
+		return w.fingerprint(k), true
+	}
+	return redactTextFlags(k, f, w.fingerprint, true)
 }
 
-// keyMayHoldSecret spares ordinary keys (names) the text redaction.
+// keyMayHoldSecret spares most keys (names: lower case, no digits) the
+// text scan: every credential has digits, capitals or punctuation.
 func keyMayHoldSecret(k string) bool {
 	if len(k) < 8 {
 		return false
 	}
-	return mayHoldCredential(k) || strings.ContainsAny(k, "@=") || strings.Contains(k, "://") || containsAnyFold(k, authSchemeMarkers)
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return true
+		}
+	}
+	return false
 }
 
 // normField folds a field name for the name/value pair tests: "Parameter_Key" → "parameterkey".
@@ -323,6 +364,15 @@ var (
 	valueFields = map[string]bool{"value": true, "parametervalue": true, "optionvalue": true, "val": true, "secretvalue": true}
 )
 
+// isValueField: the value half of a name/value pair.
+func isValueField(k string) bool {
+	if len(k) < 3 {
+		return false
+	}
+	last := k[len(k)-1] | 0x20
+	return (last == 'e' || last == 'l') && valueFields[normField(k)]
+}
+
 // pairNameOf returns the name a name/value pair gives its value, and the
 // field holding it; "" when m is no such pair.
 func pairNameOf(m map[string]any) (name, field string) {
@@ -331,7 +381,7 @@ func pairNameOf(m map[string]any) (name, field string) {
 	}
 	hasValue := false
 	for k := range m {
-		if valueFields[normField(k)] {
+		if isValueField(k) {
 			hasValue = true
 			break
 		}
@@ -381,48 +431,63 @@ func isSelector(m map[string]any) bool {
 // endpoint's URL); then it records every fingerprint it holds under
 // SecretsAttr (see there). A resource without secrets gets no such attribute.
 func (r *Redactor) RedactResource(res *Resource) {
+	w := walker{r: r}
 	delete(res.Attrs, SecretsAttr)
 	if res.Attrs != nil {
-		r.walkMap(nameInfo{}, scopePlain, res.Attrs) // in place
+		w.walkMap(nameInfo{}, scopePlain, res.Attrs) // in place
 	}
 	for _, id := range []*string{&res.Name, &res.ID, &res.Key} {
 		if keyMayHoldSecret(*id) {
-			*id, _ = r.redactKey(*id)
+			*id, _ = w.redactKey(*id)
 		}
 	}
-	var found map[string]any
-	for k, v := range res.Attrs {
-		if mayHoldFingerprint(v) || strings.Contains(k, RedactedPrefix) {
-			if found == nil {
-				found = map[string]any{}
-			}
-			collectFingerprints(k, v, found)
+	var renamed map[string]string
+	for k, v := range res.Tags {
+		if out, changed := w.redactString(classifyName(k), scopePlain, v); changed {
+			res.Tags[k] = out
 		}
-	}
-	if len(res.Tags) > 0 {
-		tags := make(map[string]string, len(res.Tags))
-		for k, v := range res.Tags {
-			if keyMayHoldSecret(k) {
-				k, _ = r.redactKey(k)
-			}
-			if out, changed := r.RedactString(k, v); changed {
-				v = out
-			}
-			tags[k] = v
-			if strings.Contains(k, RedactedPrefix) || strings.Contains(v, RedactedPrefix) {
-				if found == nil {
-					found = map[string]any{}
+		if keyMayHoldSecret(k) {
+			if nk, changed := w.redactKey(k); changed {
+				if renamed == nil {
+					renamed = map[string]string{}
 				}
-				collectFingerprints("tags."+k, v, found)
+				renamed[k] = nk
 			}
 		}
-		res.Tags = tags
+	}
+	for k, nk := range renamed {
+		res.Tags[nk] = res.Tags[k]
+		delete(res.Tags, k)
+	}
+	if !w.fingerprints {
+		return
+	}
+	found := map[string]any{}
+	for k, v := range res.Attrs {
+		collectFingerprints(k, v, found)
+	}
+	for k, v := range res.Tags {
+		collectFingerprints("tags."+k, v, found)
 	}
 	if len(found) > 0 {
 		if res.Attrs == nil {
 			res.Attrs = map[string]any{}
 		}
 		res.Attrs[SecretsAttr] = found
+	}
+}
+
+// RedactSnapshot redacts every resource of a snapshot read from a file, and
+// masks credentials in the errors its sources recorded: a file is a claim,
+// whoever wrote it, and its secrets must not reach a report in clear.
+func (r *Redactor) RedactSnapshot(s *Snapshot) {
+	for i := range s.Resources {
+		r.RedactResource(&s.Resources[i])
+	}
+	for i := range s.Sources {
+		if e := s.Sources[i].Error; e != "" {
+			s.Sources[i].Error = ScrubText(e)
+		}
 	}
 }
 

@@ -37,14 +37,32 @@ func redactText(s string, repl func(string) string, patterns bool) (string, bool
 	if len(s) < 3 {
 		return s, false
 	}
+	return redactTextFlags(s, scanText(s), repl, patterns)
+}
+
+// redactTextFlags is redactText with the flags of s computed already.
+func redactTextFlags(s string, f textFlags, repl func(string) string, patterns bool) (string, bool) {
 	var spans []span
 	if patterns {
-		spans = credentialSpans(s, spans)
+		spans = credentialSpans(s, f, spans)
 	}
-	spans = urlUserinfoSpans(s, spans)
-	spans = pairSpans(s, spans)
-	spans = flagSpans(s, spans)
-	spans = dsnSpans(s, spans)
+	if f.has(fScheme) && f.has(fAt) {
+		spans = urlUserinfoSpans(s, spans)
+	}
+	if f.has(fSecretWord) {
+		if f.has(fEquals) {
+			spans = pairMatches(s, pairEq, spans)
+		}
+		if f.has(fColon) {
+			spans = pairMatches(s, pairColon, spans)
+		}
+		if f.has(fDash) {
+			spans = flagSpans(s, spans)
+		}
+	}
+	if f.has(fAt) && !f.has(fScheme) {
+		spans = dsnSpans(s, spans)
+	}
 	if len(spans) == 0 {
 		return s, false
 	}
@@ -90,15 +108,15 @@ func isMasked(s string) bool {
 
 // credentialSpans finds provider keys, private keys, JWTs, webhook URLs and
 // Authorization credentials.
-func credentialSpans(s string, spans []span) []span {
-	if mayHoldCredential(s) {
+func credentialSpans(s string, f textFlags, spans []span) []span {
+	if f.has(fCredential) {
 		for _, re := range []*regexp.Regexp{liveCredentialPattern, otherCredentialPattern} {
 			for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
 				spans = append(spans, span{m[2], m[3]})
 			}
 		}
 	}
-	if containsAnyFold(s, authSchemeMarkers) {
+	if f.has(fAuthScheme) {
 		for _, m := range authSchemePattern.FindAllStringSubmatchIndex(s, -1) {
 			if authSchemeCredential(s[m[2]:m[3]]) {
 				spans = append(spans, span{m[2], m[3]})
@@ -193,17 +211,6 @@ var queryOnlyNames = map[string]bool{
 	"sessionid": true, "session": true, "sid": true, "hash": true,
 }
 
-func pairSpans(s string, spans []span) []span {
-	hasEq, hasColon := strings.IndexByte(s, '=') >= 0, strings.IndexByte(s, ':') >= 0
-	if hasEq {
-		spans = pairMatches(s, pairEq, spans)
-	}
-	if hasColon {
-		spans = pairMatches(s, pairColon, spans)
-	}
-	return spans
-}
-
 func pairMatches(s string, re *regexp.Regexp, spans []span) []span {
 	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
 		name := s[m[6]:m[7]]
@@ -223,12 +230,24 @@ func pairMatches(s string, re *regexp.Regexp, spans []span) []span {
 			continue
 		}
 		v := s[vs:ve]
-		if isClearValue(v) || isMasked(v) || strings.HasPrefix(v, RedactedPrefix) {
+		if isClearValue(v) || isMasked(v) || strings.HasPrefix(v, RedactedPrefix) || strings.HasPrefix(s[vs:], Mask) {
+			continue
+		}
+		if re == pairColon && proseColonNames[strings.ToLower(name)] {
+			// "failed SASL auth: password authentication failed": a lone weak
+			// word before a colon starts prose more often than a value.
 			continue
 		}
 		spans = append(spans, span{vs, ve})
 	}
 	return spans
+}
+
+// proseColonNames are secret names that, alone before a colon, usually
+// start a sentence in a message rather than a value.
+var proseColonNames = map[string]bool{
+	"auth": true, "sig": true, "signature": true, "pin": true, "pat": true, "key": true, "otp": true,
+	"salt": true, "dsn": true, "private": true, "bearer": true, "jwt": true, "hmac": true, "webhook": true, "pass": true,
 }
 
 func pairNameIsSecret(name string, query bool) bool {
@@ -242,9 +261,6 @@ func pairNameIsSecret(name string, query bool) bool {
 var flagSpaced = regexp.MustCompile(`(?:^|\s)--?([A-Za-z][A-Za-z0-9_.-]*)[ \t]+("[^"\n]*"|'[^'\n]*'|[^\s"'-]\S*)`)
 
 func flagSpans(s string, spans []span) []span {
-	if !strings.Contains(s, "-") {
-		return spans
-	}
 	for _, m := range flagSpaced.FindAllStringSubmatchIndex(s, -1) {
 		if !IsSecretKey(s[m[2]:m[3]]) {
 			continue
@@ -265,9 +281,6 @@ func flagSpans(s string, spans []span) []span {
 var schemelessUserinfo = regexp.MustCompile(`^([A-Za-z0-9_.+-]+):([^\s:@/]+)@([^\s]*)$`)
 
 func dsnSpans(s string, spans []span) []span {
-	if strings.IndexByte(s, '@') < 0 || strings.Contains(s, "://") {
-		return spans
-	}
 	m := schemelessUserinfo.FindStringSubmatchIndex(s)
 	if m == nil || strings.HasPrefix(s[m[6]:], "sha") {
 		return spans

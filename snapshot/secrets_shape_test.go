@@ -289,6 +289,7 @@ func TestScrubText(t *testing.T) {
 		{"live key", "key sk_live_ScrubLiveKey12345 rejected", "ScrubLiveKey12345", "rejected"},
 		{"prose stays", "password authentication failed for user app", "", "password authentication failed for user app"},
 		{"basic prose stays", "basic authentication required", "", "basic authentication required"},
+		{"auth prose stays", `failed SASL auth: password authentication failed for user "app"`, "", "auth: password authentication failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,6 +319,17 @@ func TestResourceIdentityRedacted(t *testing.T) {
 	for _, secret := range []string{"Ident-Query-Key", "Ident-Url-Pw", "IdentSlackHookSecret"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("%s in %s", secret, out)
+		}
+	}
+}
+
+// TestScrubTextIdempotent: masking masked text changes nothing (a command's
+// standard error is scrubbed by the collector, then its error by the runner).
+func TestScrubTextIdempotent(t *testing.T) {
+	for _, s := range []string{"using password=hunter2] | x", "password=hunter2", `{"token":"abc123def"}`, "--password x1 --token=y2", "postgres://a:b@c/d?sig=e"} {
+		once := ScrubText(s)
+		if twice := ScrubText(once); twice != once {
+			t.Errorf("ScrubText(%q) = %q, then %q", s, once, twice)
 		}
 	}
 }

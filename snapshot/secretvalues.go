@@ -74,7 +74,7 @@ func authSchemeCredential(w string) bool {
 // like a live credential: a provider key prefix of a production key (sk_live_,
 // AKIA, xoxb-, ghp_, …) or a private key (PEM, PGP, PuTTY).
 func IsLiveCredential(v string) bool {
-	return mayHoldCredential(v) && liveCredentialPattern.MatchString(v)
+	return len(v) >= 8 && scanText(v).has(fCredential) && liveCredentialPattern.MatchString(v)
 }
 
 // credentialMarkers are substrings every credential pattern above contains;
@@ -83,36 +83,21 @@ var credentialMarkers = []string{"sk_", "rk_", "whsec_", "AKIA", "ASIA", "xox", 
 	"glpat-", "SG.", "AIza", "sk-", "npm_", "pypi-", "hvs.", "dop_v1_", "shp", "hooks", "-----BEGIN", "PuTTY",
 	"eyJ", "discord", "webhook", "outlook.office"}
 
-// authSchemeMarkers are the schemes authSchemePattern looks for, in any case.
-var authSchemeMarkers = []string{"bearer", "basic", "token", "digest"}
-
-func mayHoldCredential(v string) bool {
-	if len(v) < 8 {
-		return false
-	}
-	for _, m := range credentialMarkers {
-		if strings.Contains(v, m) {
-			return true
-		}
-	}
-	return false
-}
-
 // IsSecretValue reports whether a value holds a credential on its own, live
 // or not, whatever key it is stored under: a provider key, a private key, a
 // JWT, a chat webhook URL, the credential of an Authorization header.
 func IsSecretValue(v string) bool {
+	return len(v) >= 8 && isSecretValue(v, scanText(v))
+}
+
+func isSecretValue(v string, f textFlags) bool {
 	if len(v) < 8 {
 		return false
 	}
-	if mayHoldCredential(v) && (liveCredentialPattern.MatchString(v) || otherCredentialPattern.MatchString(v)) {
+	if f.has(fCredential) && (liveCredentialPattern.MatchString(v) || otherCredentialPattern.MatchString(v)) {
 		return true
 	}
-	return hasAuthSchemeCredential(v)
-}
-
-func hasAuthSchemeCredential(v string) bool {
-	if !containsAnyFold(v, authSchemeMarkers) {
+	if !f.has(fAuthScheme) {
 		return false
 	}
 	for _, m := range authSchemePattern.FindAllStringSubmatch(v, -1) {

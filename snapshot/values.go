@@ -106,18 +106,36 @@ func Number(v any) (float64, bool) {
 	return 0, false
 }
 
-// Equal compares two attribute values type-aware: the number 1 equals 1.0,
-// but the string "15.4" never equals the number 15.4.
+// Equal compares two attribute values by what they mean: the number 1
+// equals 1.0, and a string equals the number or boolean it spells exactly
+// ("335" = 335, "15.4" = 15.4, "true" = true: YAML, .env and tfvars files
+// quote the same setting differently), but "15.40" is not 15.4 and "1e3" is
+// not 1000, whose spellings differ.
 func Equal(a, b any) bool {
 	switch x := a.(type) {
 	case nil:
 		return b == nil
 	case string:
-		y, ok := b.(string)
-		return ok && x == y
+		switch y := b.(type) {
+		case string:
+			return x == y
+		case bool:
+			return x == strconv.FormatBool(y)
+		case json.Number:
+			return x == string(y)
+		}
+		if _, ok := Number(b); ok {
+			return x == Format(Normalize(b))
+		}
+		return false
 	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
+		switch y := b.(type) {
+		case bool:
+			return x == y
+		case string:
+			return y == strconv.FormatBool(x)
+		}
+		return false
 	case []any:
 		y, ok := b.([]any)
 		if !ok || len(x) != len(y) {
@@ -141,6 +159,9 @@ func Equal(a, b any) bool {
 			}
 		}
 		return true
+	}
+	if s, ok := b.(string); ok {
+		return Equal(s, a)
 	}
 	if xn, ok := a.(json.Number); ok {
 		if yn, ok := b.(json.Number); ok {
@@ -206,7 +227,8 @@ func KindOf(v any) string {
 }
 
 // Truthy reports whether a value counts as present for presence checks:
-// false, zero, the empty string, empty lists and maps and null do not.
+// false, zero, the empty string, the strings false/no/off/0/disabled/none,
+// empty lists and maps and null do not.
 func Truthy(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -214,7 +236,12 @@ func Truthy(v any) bool {
 	case bool:
 		return x
 	case string:
-		return x != ""
+		// Files spell switches as text: MULTI_AZ=false is off.
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "", "false", "no", "off", "0", "disabled", "none", "null":
+			return false
+		}
+		return true
 	case []any:
 		return len(x) > 0
 	case map[string]any:

@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -19,15 +20,67 @@ import (
 const redactionKeyEnv = audit.RedactionKeyEnv
 
 func (a *app) loadConfig(path string) (*config.Config, error) {
-	cfg, err := audit.Load(path, a.registry)
+	return a.loadConfigWith(path, nil)
+}
+
+// loadConfigWith loads a config, as one that is not trusted when the
+// trust flags or ENVPARITY_RESTRICTED say so.
+func (a *app) loadConfigWith(path string, tf *trustFlags) (*config.Config, error) {
+	var o audit.LoadOptions
+	if tf != nil {
+		r, err := tf.restrictions(a)
+		if err != nil {
+			return nil, err
+		}
+		o.Restricted = r
+	}
+	cfg, err := audit.LoadWith(path, a.registry, o)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return cfg, nil
 }
 
+// restrictedEnv turns restricted mode on for every command that collects,
+// whatever the command line says (a CI job can set it once).
+const restrictedEnv = "ENVPARITY_RESTRICTED"
+
+// trustFlags are the restricted-mode flags of audit, snapshot and validate.
+type trustFlags struct {
+	restricted    bool
+	trustedConfig string
+}
+
+func (t *trustFlags) register(c *cobra.Command) {
+	c.Flags().BoolVar(&t.restricted, "restricted", false, "treat the config as not trusted (say, from a pull request): no exec, no request_headers_env, no file outside the config's directory, only the hosts and credentials the --trusted-config uses (also: "+restrictedEnv+"=1; see docs/security.md)")
+	c.Flags().StringVar(&t.trustedConfig, "trusted-config", "", "the trusted config (from the protected branch) whose http hosts, AWS profiles and roles, DSN variables and remote state a restricted config may use; implies --restricted")
+}
+
+// on reports whether restricted mode is in force: a flag, or
+// ENVPARITY_RESTRICTED set to anything but empty, 0, false or no.
+func (t *trustFlags) on(a *app) bool {
+	env := strings.ToLower(strings.TrimSpace(a.getenv(restrictedEnv)))
+	return t.restricted || t.trustedConfig != "" || (env != "" && env != "0" && env != "false" && env != "no")
+}
+
+// restrictions returns the restrictions in force, or nil when the config is trusted.
+func (t *trustFlags) restrictions(a *app) (*audit.Restrictions, error) {
+	if !t.on(a) {
+		return nil, nil
+	}
+	if t.trustedConfig == "" {
+		return audit.TrustFrom(nil, a.registry), nil
+	}
+	trusted, err := config.Load(t.trustedConfig)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--trusted-config: %w", err)}
+	}
+	return audit.TrustFrom(trusted, a.registry), nil
+}
+
+// redactor fingerprints with the key taken at start-up, or a per-run key.
 func (a *app) redactor() *snapshot.Redactor {
-	return snapshot.NewRedactor([]byte(a.getenv(redactionKeyEnv)))
+	return snapshot.NewRedactor(a.redactionKey)
 }
 
 func (a *app) progressFor(quiet bool) collectors.Progress {
@@ -43,6 +96,7 @@ func (a *app) auditCommand() *cobra.Command {
 		envs    []string
 		explain bool
 		out     outputFlags
+		trust   trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "audit",
@@ -56,7 +110,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.loadConfig(cfgPath)
+			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
 				return err
 			}
@@ -95,6 +149,7 @@ func (a *app) auditCommand() *cobra.Command {
 	c.Flags().StringSliceVar(&envs, "env", nil, "environments to audit (default: all in the config); must include the reference")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
 	out.register(c)
+	trust.register(c)
 	return c
 }
 
@@ -136,18 +191,23 @@ func (a *app) snapshotCommand() *cobra.Command {
 	var (
 		cfgPath, env, output string
 		quiet                bool
+		trust                trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "snapshot --env NAME",
 		Short: "Collect one environment and write its snapshot file",
 		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
+  envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if env == "" {
 				return usageError("--env: name the environment to snapshot")
 			}
-			cfg, err := a.loadConfig(cfgPath)
+			if err := checkDestination("-o", output); err != nil {
+				return err
+			}
+			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
 				return err
 			}
@@ -163,19 +223,20 @@ func (a *app) snapshotCommand() *cobra.Command {
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
 			snap := snaps[env]
 			snap.RedactionKeyID = red.KeyID()
-			w := a.stdout
-			var f *os.File
-			if output != "" && output != "-" {
-				if f, err = os.Create(output); err != nil {
-					return usageError("-o: %v", err)
+			if output == "" || output == "-" {
+				if err := snapshot.Encode(a.stdout, snap); err != nil {
+					return err
 				}
-				w = f
-			}
-			if err := snapshot.Encode(w, snap); err != nil {
-				return err
-			}
-			if f != nil {
-				if err := f.Close(); err != nil {
+			} else {
+				var buf bytes.Buffer
+				if err := snapshot.Encode(&buf, snap); err != nil {
+					return err
+				}
+				if err := a.writeOutput(c.Context(), "snapshot", output, buf.Bytes()); err != nil {
+					if len(srcErrs) > 0 {
+						fmt.Fprintln(a.stderr, "envparity:", err)
+						return verdict(nil, srcErrs, "") // an incomplete snapshot exits 3 first
+					}
 					return err
 				}
 			}
@@ -184,8 +245,9 @@ func (a *app) snapshotCommand() *cobra.Command {
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
 	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
+	trust.register(c)
 	return c
 }
 
@@ -201,7 +263,8 @@ func (a *app) diffCommand() *cobra.Command {
 		Long: `Compare snapshot files written by "envparity snapshot". The reference is
 --reference, else the config's reference, else the last file.`,
 		Example: `  envparity diff staging.json prod.json
-  envparity diff staging.json prod.json -c envparity.yaml --format json`,
+  envparity diff staging.json prod.json -c envparity.yaml --format json
+  envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(c *cobra.Command, files []string) error {
 			outs, failOn, err := out.plan()
@@ -216,7 +279,7 @@ func (a *app) diffCommand() *cobra.Command {
 				out.configFile = cfgPath
 			}
 			red := a.redactor()
-			loaded, unrecorded, err := readSnapshots(files, red)
+			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
 			if err != nil {
 				return err
 			}
@@ -276,16 +339,16 @@ func (a *app) diffCommand() *cobra.Command {
 	return c
 }
 
-// readSnapshots decodes snapshot files concurrently: decoding dominates an
-// offline diff of large environments. Files that envparity did not write
-// (no redaction key ID: other tools, exec scripts) are redacted as the
-// collectors' runner does, so a secret in clear never reaches a report and
-// a shared or live one is still judged; envparity's own were redacted when
-// they were collected.
+// readSnapshots decodes snapshot files concurrently (decoding dominates an
+// offline diff of large environments) and redacts every one as the
+// collectors' runner does: a file's redaction_key_id is a claim anyone can
+// copy, not proof that its values were redacted, so a secret in clear never
+// reaches a report whoever wrote the file, and a shared or live one is still
+// judged. Redaction leaves fingerprints as they are.
 //
 // unrecorded[i] says that file i records no key yet holds fingerprints:
 // their key is unknown.
-func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
+func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
 	out = make([]*snapshot.Snapshot, len(files))
 	unrecorded = make([]bool, len(files))
 	errs := make([]error, len(files))
@@ -294,12 +357,12 @@ func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snap
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := snapshot.ReadFile(f)
-			if err == nil && s.RedactionKeyID == "" {
-				unrecorded[i] = snapshot.HasFingerprints(s.Resources)
-				for j := range s.Resources {
-					red.RedactResource(&s.Resources[j])
+			s, err := a.readSnapshot(ctx, f)
+			if err == nil {
+				if s.RedactionKeyID == "" {
+					unrecorded[i] = snapshot.HasFingerprints(s.Resources)
 				}
+				red.RedactSnapshot(s)
 			}
 			out[i], errs[i] = s, err
 		}()
@@ -307,7 +370,7 @@ func readSnapshots(files []string, red *snapshot.Redactor) (out []*snapshot.Snap
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, &exitError{code: exitUsage, err: err}
+			return nil, nil, err
 		}
 	}
 	return out, unrecorded, nil

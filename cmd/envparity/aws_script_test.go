@@ -10,13 +10,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/envparity/envparity/collectors/aws/awstest"
 )
 
 // awsEnvVars are passed to the programs the aws scripts run.
-var awsEnvVars = []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_SECRET_VALUES"}
+var awsEnvVars = []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_SECRET_VALUES", "AWS_PROFILE", "DEMO"}
 
 // TestAWSScripts runs testdata/awsscript/aws_*.txtar (apart from
 // testdata/script, whose scripts run without servers) against one
@@ -73,6 +77,7 @@ func TestAWSScripts(t *testing.T) {
 			env.Setenv("AWS_CONFIG_FILE", cfgFile)
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", credFile)
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			env.Setenv("DEMO", demoDir(t))
 			// Scripts check that no output holds a secret parameter value.
 			env.Setenv("AWS_SECRET_VALUES", "hunter2-prod,hunter2-staging,plain-secret-prod,plain-secret-staging,test-secret")
 			return nil
@@ -81,6 +86,17 @@ func TestAWSScripts(t *testing.T) {
 			"exits":    awsExits,
 			"findings": dbFindings,
 			"nosecret": awsNoSecret,
+			"mkbucket": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 || neg {
+					ts.Fatalf("usage: mkbucket NAME (in moto, through the prod profile)")
+				}
+				cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithSharedConfigProfile("prod"),
+					awsconfig.WithSharedConfigFiles([]string{cfgFile}), awsconfig.WithSharedCredentialsFiles([]string{credFile}))
+				ts.Check(err)
+				_, err = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(context.Background(), &s3.CreateBucketInput{
+					Bucket: aws.String(args[0]), CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(cfg.Region)}})
+				ts.Check(err)
+			},
 		},
 	})
 }

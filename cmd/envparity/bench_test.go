@@ -45,7 +45,7 @@ func benchmarkDiff(b *testing.B, foreign bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		a := &app{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, now: time.Now, registry: all.Registry()}
+		a := &app{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, now: time.Now, registry: all.Registry(), redactionKey: []byte(benchgen.Key)}
 		if code := a.run(args); code != exitDrift {
 			b.Fatalf("exit %d", code)
 		}

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -25,15 +25,21 @@ type outputFlags struct {
 	output     string
 	failOn     string
 	baseline   string
-	quiet      bool
-	slack      slackFlags // slack.go
+	// baselineMissingOK treats a baseline that does not exist yet (the first
+	// run of a weekly job) as an empty history.
+	baselineMissingOK bool
+	quiet             bool
+	slack             slackFlags // slack.go
+	// storeErr holds the reports an object store refused; settled by a.settle.
+	storeErr error
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
-	c.Flags().StringArrayVar(&o.formats, "format", nil, "report format, repeatable; FORMAT or FORMAT=FILE ("+strings.Join(reports.Names(), ", ")+"; default table)")
+	c.Flags().StringArrayVar(&o.formats, "format", nil, "report format, repeatable; FORMAT or FORMAT=FILE, FILE may be s3://bucket/key ("+strings.Join(reports.Names(), ", ")+"; default table)")
 	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout (for a single format without =FILE)")
 	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or never")
-	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report: mark findings new, still open or resolved, and carry their age")
+	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report (FILE or s3://bucket/key): mark findings new, still open or resolved, and carry their age")
+	c.Flags().BoolVar(&o.baselineMissingOK, "baseline-missing-ok", false, "a --baseline that does not exist yet (a first run) is no error: every finding is new")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress on stderr")
 	o.slack.register(c)
 }
@@ -66,10 +72,16 @@ func (o *outputFlags) plan() ([]output, rules.Severity, error) {
 			file = o.output
 			toStdout++
 		}
+		if err := checkDestination("--format "+name, file); err != nil {
+			return nil, "", err
+		}
 		outs = append(outs, output{format: f, file: file})
 	}
 	if toStdout > 1 {
 		return nil, "", usageError("--format: %d formats would share one destination; give each FORMAT=FILE", toStdout)
+	}
+	if err := checkDestination("--baseline", o.baseline); err != nil {
+		return nil, "", err
 	}
 	return outs, failOn, nil
 }
@@ -86,10 +98,20 @@ func parseFailOn(s string) (rules.Severity, error) {
 
 // emit applies the baseline and renders every output.
 func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rules.Severity) error {
+	ctx := context.Background()
 	if o.baseline != "" {
-		base, err := reports.ReadReport(o.baseline)
-		if err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("--baseline: %w", err)}
+		base, err := a.readReport(ctx, o.baseline)
+		var ee *exitError
+		switch {
+		case err != nil && o.baselineMissingOK && errors.Is(err, fs.ErrNotExist):
+			if !o.quiet {
+				fmt.Fprintf(a.stderr, "baseline %s does not exist yet: every finding is new\n", o.baseline)
+			}
+			base = &rules.Report{Schema: rules.ReportSchema, Reference: rep.Reference, Environments: rep.Environments}
+		case errors.As(err, &ee):
+			return &exitError{code: ee.code, err: fmt.Errorf("--baseline: %w", ee.err)}
+		case err != nil:
+			return err
 		}
 		rules.ApplyBaseline(rep, base, dateOf(rep.GeneratedAt))
 		rep.Summary = rules.Counts(rep.Findings)
@@ -106,11 +128,18 @@ func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rule
 			}
 			continue
 		}
-		if err := os.WriteFile(out.file, buf.Bytes(), 0o644); err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("write %s report: %w", out.format.Name, err)}
+		if err := a.writeOutput(ctx, out.format.Name+" report", out.file, buf.Bytes()); err != nil {
+			var ee *exitError
+			if errors.As(err, &ee) && ee.code == exitDelivery {
+				// An object store that refused one report must not cost the
+				// others: keep going, exit 4 at the end (a.settle).
+				o.storeErr = errors.Join(o.storeErr, ee.err)
+				continue
+			}
+			return err
 		}
 	}
-	o.slack.err = a.deliverSlack(context.Background(), rep, o, outs, opts) // after every other output; settled by a.settle
+	o.slack.err = a.deliverSlack(ctx, rep, o, outs, opts) // after every other output; settled by a.settle
 	return nil
 }
 

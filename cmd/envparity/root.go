@@ -14,6 +14,8 @@ import (
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/collectors/all"
+	"github.com/envparity/envparity/internal/objstore"
+	"github.com/envparity/envparity/internal/redactionkey"
 	"github.com/envparity/envparity/reports"
 	"github.com/envparity/envparity/snapshot"
 )
@@ -53,11 +55,24 @@ type app struct {
 	getenv         func(string) string
 	now            func() time.Time
 	registry       *collectors.Registry
+	store          *objstore.Store // nil: built from getenv on first use (objects.go)
+	// redactionKey was taken out of the environment at start-up (nil: none given).
+	redactionKey []byte
 }
 
-// Main runs the CLI and returns the exit code.
+// Main runs the CLI and returns the exit code. It first takes the redaction
+// key out of the process environment, so that no command an exec source
+// runs can read it (internal/redactionkey).
 func Main(args []string, stdout, stderr io.Writer) int {
-	return (&app{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, registry: all.Registry()}).run(args)
+	key, warning, err := redactionkey.Take()
+	if warning != "" {
+		fmt.Fprintln(stderr, "envparity: warning:", warning)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "envparity:", err)
+		return exitUsage
+	}
+	return (&app{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now, registry: all.Registry(), redactionKey: key}).run(args)
 }
 
 func (a *app) run(args []string) int {
@@ -112,6 +127,6 @@ could not be delivered.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
+	root.AddCommand(a.initCommand(), a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
 	return root
 }

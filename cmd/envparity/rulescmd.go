@@ -103,13 +103,18 @@ func (a *app) completeRuleIDs(*cobra.Command, []string, string) ([]string, cobra
 }
 
 func (a *app) validateCommand() *cobra.Command {
-	var cfgPath string
+	var (
+		cfgPath string
+		trust   trustFlags
+	)
 	c := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config: structure, every source's options, every rule and waiver",
-		Args:  cobra.NoArgs,
+		Example: `  envparity validate -c envparity.yaml
+  envparity validate -c envparity.yaml --trusted-config base.yaml   # a pull request's config, in restricted mode`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := a.loadConfig(cfgPath)
+			cfg, err := a.loadConfigWith(cfgPath, &trust)
 			if err != nil {
 				return err
 			}
@@ -119,9 +124,13 @@ func (a *app) validateCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "%s is valid: %d environment(s), %d source(s), %d rule override(s), %d waiver(s); reference %s.\n",
 				cfg.File, len(cfg.Environments), sources, len(cfg.Rules), len(cfg.Waivers), cfg.Reference)
+			if trust.on(a) {
+				fmt.Fprintln(a.stdout, "Restricted mode: every source keeps to what a config that is not trusted may do.")
+			}
 			return nil
 		},
 	}
 	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
+	trust.register(c)
 	return c
 }

@@ -92,6 +92,12 @@ func (a *app) deliverSlack(ctx context.Context, rep *rules.Report, o *outputFlag
 // job, and the written reports say whether there was drift.
 func (a *app) settle(o *outputFlags, verdictErr error) error {
 	derr := o.slack.err
+	if o.storeErr != nil {
+		if derr != nil {
+			fmt.Fprintln(a.stderr, "envparity:", derr)
+		}
+		derr = &exitError{code: exitDelivery, err: o.storeErr}
+	}
 	if derr == nil {
 		return verdictErr
 	}
@@ -125,9 +131,9 @@ code follows --fail-on as for audit; 4 when a Slack delivery failed.`,
 			if err != nil {
 				return err
 			}
-			rep, err := reports.ReadReport(args[0])
+			rep, err := a.readReport(c.Context(), args[0])
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
 			if err := a.emit(rep, &out, outs, failOn); err != nil {
 				return err

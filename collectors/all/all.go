@@ -26,6 +26,7 @@ func Registry() *collectors.Registry {
 		terraform.Kind,
 		tfvars.Kind,
 		kubernetes.Kind,
+		kubernetes.LiveKind,
 		http.Kind,
 		exec.Kind,
 		postgres.Kind,

@@ -34,9 +34,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "aws",
-	Summary: "AWS account facts (account id, RDS, EC2, VPC, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SNS, SSM, S3, IAM roles, DynamoDB, Beanstalk, CloudWatch), read-only",
-	New:     New,
+	Name:       "aws",
+	Summary:    "AWS account facts (account id, RDS, EC2, VPC, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SNS, SSM, S3, IAM roles, DynamoDB, Beanstalk, CloudWatch), read-only",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds one source's whole collection when timeout is not set.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/internal/redactionkey"
 	"github.com/envparity/envparity/snapshot"
 )
 
@@ -26,11 +27,14 @@ var Kind = collectors.Kind{
 	Name:    "exec",
 	Summary: "a command (no shell, with a timeout) that prints resources as snapshot JSON",
 	New:     New,
+	Options: options{},
 }
 
 // RedactionKeyEnv is the variable holding the redaction key; it is not
-// passed on to the command.
-const RedactionKeyEnv = "ENVPARITY_REDACTION_KEY"
+// passed on to the command (nor is the variable naming a key file). The CLI
+// removes both from its environment at start-up (internal/redactionkey);
+// this is the second lock, for callers of the package that do not.
+const RedactionKeyEnv = redactionkey.Env
 
 // MaxOutput bounds what is read from the command's standard output.
 const MaxOutput = 64 << 20
@@ -93,7 +97,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	// redaction key: a script that echoes its environment must not put the
 	// key that protects every fingerprint into a snapshot.
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, RedactionKeyEnv+"=") {
+		if !strings.HasPrefix(kv, RedactionKeyEnv+"=") && !strings.HasPrefix(kv, redactionkey.FileEnv+"=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -298,7 +302,10 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 
 // tailBuffer keeps the last few kilobytes of standard error, for the message
 // of a failed command.
-type tailBuffer struct{ buf []byte }
+type tailBuffer struct {
+	buf []byte
+	cut bool // the start was dropped
+}
 
 const tailSize = 4096
 
@@ -307,6 +314,7 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.buf = append(b.buf, p...)
 	if len(b.buf) > tailSize {
 		b.buf = b.buf[len(b.buf)-tailSize:]
+		b.cut = true
 	}
 	return len(p), nil
 }
@@ -314,7 +322,13 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 // summary is the last lines of standard error with anything that looks like
 // a credential masked: a failing script may print its environment.
 func (b *tailBuffer) summary() string {
-	lines := strings.Split(strings.TrimSpace(string(b.buf)), "\n")
+	text := string(b.buf)
+	if b.cut {
+		// The first line is cut: what remains of it may be the end of a
+		// secret whose name fell off the tail.
+		_, text, _ = strings.Cut(text, "\n")
+	}
+	lines := strings.Split(strings.TrimSpace(text), "\n")
 	if len(lines) > 3 {
 		lines = lines[len(lines)-3:]
 	}
@@ -328,25 +342,7 @@ func (b *tailBuffer) summary() string {
 	return ": " + s
 }
 
-// Scrub masks words of s that look like credentials, and the values of
-// secret-like NAME=value or NAME: value pairs.
-func Scrub(s string) string {
-	fields := strings.Fields(s)
-	for i, f := range fields {
-		if snapshot.IsSecretValue(f) || snapshot.IsFingerprint(f) {
-			fields[i] = "[redacted]"
-			continue
-		}
-		if k, _, ok := strings.Cut(f, "="); ok && snapshot.IsSecretKey(k) {
-			fields[i] = k + "=[redacted]"
-			continue
-		}
-		if strings.HasSuffix(f, ":") && snapshot.IsSecretKey(strings.TrimSuffix(f, ":")) && i+1 < len(fields) {
-			fields[i+1] = "[redacted]"
-		}
-		if strings.Contains(f, "://") && strings.Contains(f, "@") {
-			fields[i] = "[redacted-url]"
-		}
-	}
-	return strings.Join(fields, " ")
-}
+// Scrub masks the credentials in a command's standard error: provider keys,
+// Authorization credentials, secret-named assignments, JSON fields and
+// flags, URL passwords and secret query parameters (snapshot.ScrubText).
+func Scrub(s string) string { return snapshot.ScrubText(s) }

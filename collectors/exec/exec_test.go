@@ -256,14 +256,57 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
 		"login failed password=hunter2":        "login failed password=[redacted]",
-		"token: abc123 expired":                "token: [redacted] expired",
+		"token: abc123 expired":                "token: [redacted]",
 		"key sk_live_4eC39HqLyjWDarjtT1zdp7dc": "key [redacted]",
-		"dial postgres://u:p@h/db failed":      "dial [redacted-url] failed",
+		"dial postgres://u:p@h/db failed":      "dial postgres://u:[redacted]@h/db failed",
 		"plain message":                        "plain message",
 	} {
 		if got := Scrub(in); got != want {
 			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestFailedCommandStderrScrubbed: what a failing command prints on standard
+// error reaches the error message (and so stderr, the snapshot and every
+// report) with its credentials masked (issue 10, item 11).
+func TestFailedCommandStderrScrubbed(t *testing.T) {
+	dir := t.TempDir()
+	secrets := []string{"Bearer-Stderr-Tok3n", "Json-Stderr-Pw", "Flag-Stderr-Pw", "FlagEq-Stderr-Pw", "Word2Stderr2Token"}
+	script(t, dir, "fail.sh", `
+echo "early line dropped from the summary" >&2
+echo "> Authorization: Bearer Bearer-Stderr-Tok3n" '{"user":"app","password":"Json-Stderr-Pw"}' >&2
+echo "mysql --password Flag-Stderr-Pw --host db; mysql --password=FlagEq-Stderr-Pw --host db" >&2
+echo "retrying with token Word2Stderr2Token" >&2
+exit 1
+`)
+	c, err := newCollector(t, dir, "{name: c, kind: exec, command: [./fail.sh]}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Collect(context.Background())
+	if err == nil {
+		t.Fatal("a failing command did not fail the source")
+	}
+	msg := err.Error()
+	for _, s := range secrets {
+		if strings.Contains(msg, s) {
+			t.Errorf("error leaks %q: %s", s, msg)
+		}
+	}
+	if !strings.Contains(msg, "--host db") || !strings.Contains(msg, `"user":"app"`) {
+		t.Errorf("the rest of stderr was lost: %s", msg)
+	}
+}
+
+// TestStderrTailDropsPartialLine: when standard error is longer than the tail
+// kept, the cut first line (which may hold the end of a secret whose name
+// was cut off) is dropped.
+func TestStderrTailDropsPartialLine(t *testing.T) {
+	var b tailBuffer
+	b.Write([]byte("DB_PASSWORD=" + strings.Repeat("x", tailSize-6) + "Tail-Cut-Secret\nlast line\n"))
+	if got := b.summary(); strings.Contains(got, "Tail-Cut-Secret") || !strings.Contains(got, "last line") {
+		t.Errorf("summary = %q", got)
 	}
 }
 

@@ -21,9 +21,11 @@ const ResourceType = "files.config.file"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "files",
-	Summary: "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
-	New:     New,
+	Name:       "files",
+	Summary:    "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}, Safe: []string{"format"}},
+	Options:    options{},
 }
 
 type options struct {

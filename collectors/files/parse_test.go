@@ -112,10 +112,11 @@ func TestDetectFormat(t *testing.T) {
 	}
 }
 
-// fuzzParser checks what holds for any input: no panic, and either keys or
+// fuzzParser checks what holds for any input: no panic, and either
+// documents whose values are JSON-native and within the nesting bound, or
 // an InputError with a position inside the file that does not quote it.
 func fuzzParser(t *testing.T, data []byte, f Format) {
-	got, err := Parse(data, "fuzz", f)
+	docs, err := ParseDocuments(data, "fuzz", f)
 	if err != nil {
 		var ie *snapshot.InputError
 		if !errors.As(err, &ie) {
@@ -126,11 +127,36 @@ func fuzzParser(t *testing.T, data []byte, f Format) {
 		}
 		return
 	}
-	for k := range got {
-		if k == "" && f == Env {
-			t.Fatalf("empty key from %q", data)
+	for _, d := range docs {
+		for k, v := range d.Keys {
+			if k == "" && f == Env {
+				t.Fatalf("empty key from %q", data)
+			}
+			if depth(v) > snapshot.MaxDepth {
+				t.Fatalf("key %q nested %d levels", k, depth(v))
+			}
+		}
+		if _, err := json.Marshal(d.Keys); err != nil {
+			t.Fatalf("keys are not JSON-native: %v", err)
 		}
 	}
+}
+
+func depth(v any) int {
+	d := 0
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			d = max(d, depth(e))
+		}
+		return d + 1
+	case map[string]any:
+		for _, e := range x {
+			d = max(d, depth(e))
+		}
+		return d + 1
+	}
+	return 0
 }
 
 func FuzzParseEnv(f *testing.F) {
@@ -165,10 +191,31 @@ func FuzzParseProperties(f *testing.F) {
 }
 
 func FuzzParseYAML(f *testing.F) {
-	for _, s := range []string{"a: 1\n", "a: {b: [1, 2]}\n", "- x\n", "a: &x 1\nb: *x\n", "a: 1\na: 2\n"} {
+	for _, s := range []string{"a: 1\n", "a: {b: [1, 2]}\n", "- x\n", "a: &x 1\nb: *x\n", "a: 1\na: 2\n",
+		"d: &d {a: 1, e: [x]}\nw:\n  <<: *d\n  e: [y]\n", "w: {<<: [{a: 1}, {a: 2, b: 3}]}\n", "---\na: 1\n---\nb: 2\n",
+		"apiVersion: v1\nkind: A\nmetadata: {name: x}\n---\napiVersion: v1\nkind: A\nmetadata: {name: y}\n",
+		"a: &a [1,1,1]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n", "\xef\xbb\xbfa: 1\n", "a: [[[[[[[[[[1]]]]]]]]]]\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParser(t, data, YAML)
+	})
+}
+
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{"a": 1}`, `{"a": {"b": [1, 2.5, "x", null, true]}}`, "\xef\xbb\xbf{\"Logging\": {}}", `{"a": 1, "a": 2}`, `{"a": [[[[1]]]]}`, `[1]`, `{"a": 1e999}`, `{"\u0061": 1, "a": 2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParser(t, data, JSON)
+	})
+}
+
+func FuzzParseTOML(f *testing.F) {
+	for _, s := range []string{"a = 1\n", "[t]\nb = [1, 2]\nc = {d = 'x'}\n", "[[arr]]\nx = 1\n[[arr]]\nx = 2\n", "a.b.c = 1\n", "a = 1979-05-27T07:32:00Z\n", "s = \"\"\"\nmulti\n\"\"\"\n", "a = [[[[1]]]]\n", "a = 1\na = 2\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzParser(t, data, TOML)
 	})
 }

@@ -37,9 +37,11 @@ const MaxBody = 10 << 20
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "http",
-	Summary: "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
-	New:     New,
+	Name:       "http",
+	Summary:    "an HTTP endpoint: status, chosen headers, TLS version and certificate expiry, JSON values",
+	New:        New,
+	Restricted: &collectors.Restriction{URLs: []string{"url"}, Paths: []string{"ca_file"}, Refused: []string{"request_headers_env"}, Safe: []string{"method", "json", "headers", "timeout", "expect_status"}},
+	Options:    options{},
 }
 
 type options struct {
@@ -225,7 +227,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, c.method, c.url.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", c.method, c.url.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: %w", c.method, c.display(), err)
 	}
 	req.Header.Set("User-Agent", "envparity")
 	for h, env := range c.reqHeaders {
@@ -237,12 +239,12 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", c.method, c.url.Redacted(), unwrapURLError(err))
+		return nil, fmt.Errorf("%s %s: %w", c.method, c.display(), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read body: %w", c.method, c.url.Redacted(), err)
+		return nil, fmt.Errorf("%s %s: read body: %w", c.method, c.display(), err)
 	}
 	if !c.expected(resp.StatusCode) {
 		return nil, fmt.Errorf("%s %s answered %s, not %s: what it was asked about could not be read (declare the statuses that are facts in expect_status)", c.method, c.url.Redacted(), statusText(resp), c.expectedText())
@@ -267,13 +269,13 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	}
 	if len(c.jsonPaths) > 0 {
 		if len(body) > MaxBody {
-			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.url.Redacted(), MaxBody)
+			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.display(), MaxBody)
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		var doc any
 		if err := dec.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("%s %s: status %d, body is not JSON (%s)", c.method, c.url.Redacted(), resp.StatusCode, contentType(resp))
+			return nil, fmt.Errorf("%s %s: status %d, body is not JSON (%s)", c.method, c.display(), resp.StatusCode, contentType(resp))
 		}
 		vals := map[string]any{}
 		for _, p := range c.jsonPaths {
@@ -283,7 +285,19 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		attrs["json"] = vals
 	}
-	return []snapshot.Resource{{Type: ResourceType, Name: c.url.String(), ID: c.url.String(), Key: c.Key(), Attrs: attrs}}, nil
+	return []snapshot.Resource{{Type: ResourceType, Name: c.display(), ID: c.display(), Key: c.Key(), Attrs: attrs}}, nil
+}
+
+// display is the URL as envparity names it in resources and messages: scheme,
+// host and path. The query and fragment are left out: they carry tokens
+// (?api_key=, ?token=, #access_token=, sig=) that url.Redacted keeps.
+func (c *Collector) display() string { return DisplayURL(c.url) }
+
+// DisplayURL returns scheme://host/path of u, without user information,
+// query or fragment, for names and messages that must not carry credentials.
+func DisplayURL(u *url.URL) string {
+	d := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return d.String()
 }
 
 func statusText(resp *http.Response) string {

@@ -65,3 +65,54 @@ func TestPlantedSecretsNeverStored(t *testing.T) {
 		}
 	}
 }
+
+// TestURLQueryTokensNeverNamed: a token in the URL's query or fragment
+// (?api_key=, ?token=, #access_token=) is sent, but never becomes the
+// resource's name or ID, nor part of an error message (issue 10, item 6).
+func TestURLQueryTokensNeverNamed(t *testing.T) {
+	const query, frag = "Http-Query-Key-5521", "Http-Frag-Tok-1177"
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Query().Get("api_key")
+		fmt.Fprint(w, `{"version": "1"}`)
+	}))
+	defer srv.Close()
+	collect := func(rawURL string) (string, []*collectors.SourceError) {
+		reg, err := collectors.NewRegistry(Kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := config.NewSource("prod", ".", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version], timeout: 2s}", rawURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := config.Environment{Name: "prod", Sources: []config.Source{src}}
+		snap, errs := reg.CollectEnvironment(context.Background(), env, collectors.Deps{Redactor: snapshot.NewRedactor([]byte("k"))}, nil, time.Now)
+		var buf bytes.Buffer
+		if err := snapshot.Encode(&buf, snap); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String(), errs
+	}
+	out, errs := collect(srv.URL + "/status?api_key=" + query + "&token=" + query + "#access_token=" + frag)
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	if got != query {
+		t.Errorf("the query was not sent: api_key=%q", got)
+	}
+	if strings.Contains(out, query) || strings.Contains(out, frag) || !strings.Contains(out, `"name": "`+srv.URL+`/status"`) {
+		t.Errorf("snapshot:\n%s", out)
+	}
+	// A failing endpoint: the message names the URL without its query.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	out, errs = collect(deadURL + "/status?api_key=" + query + "&sig=" + query)
+	if len(errs) != 1 {
+		t.Fatalf("a dead endpoint gave errors %v", errs)
+	}
+	if msg := errs[0].Error(); strings.Contains(msg, query) || strings.Contains(out, query) || !strings.Contains(msg, deadURL+"/status") {
+		t.Errorf("error %q, snapshot:\n%s", msg, out)
+	}
+}

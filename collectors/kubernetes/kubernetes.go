@@ -1,8 +1,10 @@
-// Package kubernetes is the "kubernetes-manifests" source kind: rendered
-// manifests (multi-document YAML as written by helm template or kustomize
-// build). Workloads, autoscalers, disruption budgets, ConfigMap keys and
-// Ingress hosts become resources keyed by namespace and name with the
-// environment's tokens stripped.
+// Package kubernetes holds two source kinds that state the same facts:
+// "kubernetes-manifests" reads rendered manifests (multi-document YAML as
+// written by helm template or kustomize build), "kubernetes" lists the
+// objects of a live cluster through its API server. Both map an object to
+// its facts through one mapper, so that a manifest and the live object it
+// became pair and compare equal. Resources are keyed by namespace and name
+// with the environment's tokens stripped.
 package kubernetes
 
 import (
@@ -26,21 +28,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "kubernetes-manifests",
-	Summary: "rendered Kubernetes manifests: workloads, autoscalers, PDBs, ConfigMap keys, Ingress hosts",
-	New:     New,
-}
-
-// Types of the resources this source produces, by Kubernetes kind.
-var Types = map[string]string{
-	"Deployment":              "kubernetes.apps.deployment",
-	"StatefulSet":             "kubernetes.apps.statefulset",
-	"DaemonSet":               "kubernetes.apps.daemonset",
-	"CronJob":                 "kubernetes.batch.cronjob",
-	"HorizontalPodAutoscaler": "kubernetes.autoscaling.hpa",
-	"PodDisruptionBudget":     "kubernetes.policy.pdb",
-	"ConfigMap":               "kubernetes.core.configmap",
-	"Ingress":                 "kubernetes.networking.ingress",
+	Name:       "kubernetes-manifests",
+	Summary:    "rendered Kubernetes manifests: workloads, autoscalers, PDBs, Services, ConfigMaps, Secrets (fingerprints), routes, policies",
+	New:        New,
+	Options:    options{},
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}},
 }
 
 type options struct {
@@ -50,9 +42,10 @@ type options struct {
 
 // Collector reads manifest files.
 type Collector struct {
-	src config.Source
-	fc  *files.Collector
-	m   *mapper
+	src    config.Source
+	fc     *files.Collector
+	tokens []string
+	red    *snapshot.Redactor
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -70,18 +63,20 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{src: src, fc: fc.(*files.Collector), m: newMapper(deps.Tokens, deps.Redactor)}, nil
+	return &Collector{src: src, fc: fc.(*files.Collector), tokens: deps.Tokens, red: deps.Redactor}, nil
 }
 
 // Collect reads every file and document.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
-	return c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
-		res, err := c.m.parse(data, full)
+	m := newMapper(c.tokens, c.red)
+	res, err := c.fc.ForEach(ctx, func(full string, data []byte) ([]snapshot.Resource, error) {
+		res, err := m.parse(data, full)
 		if err != nil {
 			return res, fmt.Errorf("kubernetes-manifests source %s: %w", c.src.Name, err)
 		}
 		return res, nil
 	})
+	return m.finish(res), err
 }
 
 // Parse reads the objects of a multi-document manifest file. Kinds without
@@ -89,7 +84,9 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 // Kubernetes object is an *snapshot.InputError with its position. Secret
 // command-line arguments are fingerprinted with a key drawn for this call.
 func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, error) {
-	return newMapper(tokens, nil).parse(data, file)
+	m := newMapper(tokens, nil)
+	res, err := m.parse(data, file)
+	return m.finish(res), err
 }
 
 // mapper turns Kubernetes objects into resources. It is the one mapping from
@@ -98,6 +95,7 @@ func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, erro
 type mapper struct {
 	tokens []string
 	red    *snapshot.Redactor
+	bound  bindings
 }
 
 // newMapper returns a mapper for an environment's tokens; a nil redactor is
@@ -181,13 +179,17 @@ func (m *mapper) node(n *yaml.Node, file string) ([]snapshot.Resource, error) {
 		}
 		return out, nil
 	}
-	typ, ok := Types[obj.Kind]
-	if !ok {
+	if !m.wanted(&obj) {
 		return nil, nil
 	}
 	if obj.Metadata.Name == "" {
 		return nil, &snapshot.InputError{File: file, Line: root.Line, Col: root.Column, Field: "metadata.name", Msg: "missing"}
 	}
+	if obj.Kind == "RoleBinding" || obj.Kind == "ClusterRoleBinding" {
+		m.bind(&obj)
+		return nil, nil
+	}
+	typ := Types[obj.Kind]
 	strip := m.strip
 	name, key := obj.Metadata.Name, strip(obj.Metadata.Name)
 	if ns := obj.Metadata.Namespace; ns != "" {
@@ -213,30 +215,39 @@ func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
 		return nil
 	}
 	switch obj.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job":
 		var s workloadSpec
 		if err := decodeSpec(&s); err != nil {
 			return nil, err
 		}
 		pod := s.Template.Spec
 		switch obj.Kind {
-		case "Deployment", "StatefulSet":
-			replicas := int64(1) // the API server's default
-			if s.Replicas != nil {
-				replicas = *s.Replicas
+		case "Deployment", "StatefulSet", "DaemonSet":
+			if obj.Kind != "DaemonSet" {
+				a["replicas"] = orDefault(s.Replicas, 1) // the API server's default
 			}
-			a["replicas"] = replicas
-			if st := s.Strategy.Type + s.UpdateStrategy.Type; st != "" {
-				a["strategy"] = st
+			// The API server's default, so that a manifest that leaves it
+			// out and the live object it becomes state the same strategy.
+			st := s.Strategy.Type + s.UpdateStrategy.Type
+			if st == "" {
+				st = "RollingUpdate"
 			}
+			a["strategy"] = st
 		case "CronJob":
 			pod = s.JobTemplate.Spec.Template.Spec
 			a["schedule"] = s.Schedule
+			if s.TimeZone != "" {
+				a["time_zone"] = s.TimeZone
+			}
 			a["suspend"] = s.Suspend != nil && *s.Suspend
 			if s.ConcurrencyPolicy == "" {
 				s.ConcurrencyPolicy = "Allow"
 			}
 			a["concurrency_policy"] = s.ConcurrencyPolicy
+		case "Job":
+			a["completions"] = orDefault(s.Completions, 1)
+			a["parallelism"] = orDefault(s.Parallelism, 1)
+			a["backoff_limit"] = orDefault(s.BackoffLimit, 6)
 		}
 		if pod.ServiceAccountName != "" {
 			a["service_account"] = strip(pod.ServiceAccountName)
@@ -265,6 +276,11 @@ func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
 				a["target_"+name+"_utilization"] = *m.Resource.Target.AverageUtilization
 			}
 		}
+		if len(s.Metrics) == 0 && s.TargetCPUUtilizationPercentage == nil {
+			// What the autoscaler does without a target, and what the API
+			// server writes into an autoscaling/v2 object.
+			a["target_cpu_utilization"] = int64(80)
+		}
 	case "PodDisruptionBudget":
 		var s pdbSpec
 		if err := decodeSpec(&s); err != nil {
@@ -277,15 +293,9 @@ func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
 			a["max_unavailable"] = s.MaxUnavailable
 		}
 	case "ConfigMap":
-		keys := []string{}
-		for k := range obj.Data {
-			keys = append(keys, k)
+		if err := m.configMapFacts(obj, file, a); err != nil {
+			return nil, err
 		}
-		for k := range obj.BinaryData {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		a["entries"] = keys
 	case "Ingress":
 		var s ingressSpec
 		if err := decodeSpec(&s); err != nil {
@@ -310,8 +320,20 @@ func (m *mapper) facts(obj *object, file string) (map[string]any, error) {
 			}
 		}
 		a["hosts"], a["tls_hosts"], a["paths"] = hosts.list(), tls.list(), paths.list()
+	default:
+		if err := m.moreFacts(obj, file, a); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
+}
+
+// orDefault returns *p, or def when p is nil.
+func orDefault(p *int64, def int64) int64 {
+	if p == nil {
+		return def
+	}
+	return *p
 }
 
 func containerMap(cs []container, strip func(string) string, red *snapshot.Redactor) map[string]any {

@@ -53,6 +53,7 @@ func TestCollectFixtures(t *testing.T) {
 		"kubernetes.autoscaling.hpa shop/shop-api",
 		"kubernetes.core.configmap shop/shop-config",
 		"kubernetes.networking.ingress shop/shop",
+		"kubernetes.core.service shop/shop-api",
 	}
 	for _, k := range want {
 		if _, ok := prod[k]; !ok {
@@ -159,10 +160,14 @@ func TestParseSkipsOtherKindsAndReadsLists(t *testing.T) {
 	in := `
 ---
 ---
-apiVersion: v1
-kind: Secret
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
 metadata: {name: s}
-data: {password: aHVudGVyMg==}
+rules: []
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: knative-is-not-core}
 ---
 apiVersion: v1
 kind: List
@@ -293,5 +298,38 @@ spec:
 		if s := fmt.Sprint(r.Attrs); strings.Contains(s, "hunter2") || strings.Contains(s, "s3cr3tvalue") {
 			t.Errorf("secret in clear: %s", s)
 		}
+	}
+}
+
+// TestAutoscaledWorkloads: the workload an HPA targets says so, in its own
+// namespace only, so that its replica count is not judged as a setting.
+func TestAutoscaledWorkloads(t *testing.T) {
+	in := `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: other-prod}
+spec: {template: {spec: {containers: [{name: a, image: a}]}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api-hpa, namespace: shop-prod}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxReplicas: 5}
+`
+	res, err := Parse([]byte(in), "m.yaml", []string{"prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, r := range res {
+		got[r.Type+" "+r.Key] = r.Attrs["autoscaled_by"]
+	}
+	want := map[string]any{"kubernetes.apps.deployment shop/api": "shop/api-hpa", "kubernetes.apps.deployment other/api": nil, "kubernetes.autoscaling.hpa shop/api-hpa": nil}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("autoscaled_by (-want +got):\n%s", d)
 	}
 }

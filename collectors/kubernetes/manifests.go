@@ -21,17 +21,46 @@ type object struct {
 	Metadata   metadata `yaml:"metadata"`
 	// Items holds the objects of a kind: List.
 	Items []yaml.Node `yaml:"items"`
-	Data  map[string]yaml.Node
+	// Data of a ConfigMap or Secret (base64 in a Secret).
+	Data map[string]yaml.Node `yaml:"data"`
 	// BinaryData of a ConfigMap.
 	BinaryData map[string]yaml.Node `yaml:"binaryData"`
-	Spec       yaml.Node            `yaml:"spec"`
+	// StringData of a Secret, as written in a manifest.
+	StringData map[string]yaml.Node `yaml:"stringData"`
+	// Type of a Secret.
+	Type string    `yaml:"type"`
+	Spec yaml.Node `yaml:"spec"`
+	// Subjects and RoleRef of a RoleBinding or ClusterRoleBinding.
+	Subjects []struct {
+		Kind      string `yaml:"kind"`
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"subjects"`
+	RoleRef struct {
+		Kind string `yaml:"kind"`
+		Name string `yaml:"name"`
+	} `yaml:"roleRef"`
+	// Top-level fields of a PriorityClass.
+	Value            *int64 `yaml:"value"`
+	GlobalDefault    bool   `yaml:"globalDefault"`
+	PreemptionPolicy string `yaml:"preemptionPolicy"`
+	// Top-level fields of a StorageClass.
+	Provisioner          string            `yaml:"provisioner"`
+	ReclaimPolicy        string            `yaml:"reclaimPolicy"`
+	VolumeBindingMode    string            `yaml:"volumeBindingMode"`
+	AllowVolumeExpansion *bool             `yaml:"allowVolumeExpansion"`
+	Parameters           map[string]string `yaml:"parameters"`
 }
 
 type metadata struct {
-	Name        string            `yaml:"name"`
-	Namespace   string            `yaml:"namespace"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]string `yaml:"annotations"`
+	Name            string            `yaml:"name"`
+	Namespace       string            `yaml:"namespace"`
+	Labels          map[string]string `yaml:"labels"`
+	Annotations     map[string]string `yaml:"annotations"`
+	OwnerReferences []struct {
+		Kind string `yaml:"kind"`
+		Name string `yaml:"name"`
+	} `yaml:"ownerReferences"`
 }
 
 type workloadSpec struct {
@@ -45,6 +74,7 @@ type workloadSpec struct {
 	Template podTemplate `yaml:"template"`
 	// CronJob
 	Schedule          string `yaml:"schedule"`
+	TimeZone          string `yaml:"timeZone"`
 	Suspend           *bool  `yaml:"suspend"`
 	ConcurrencyPolicy string `yaml:"concurrencyPolicy"`
 	JobTemplate       struct {
@@ -53,6 +83,10 @@ type workloadSpec struct {
 			BackoffLimit *int64      `yaml:"backoffLimit"`
 		} `yaml:"spec"`
 	} `yaml:"jobTemplate"`
+	// Job
+	Completions  *int64 `yaml:"completions"`
+	Parallelism  *int64 `yaml:"parallelism"`
+	BackoffLimit *int64 `yaml:"backoffLimit"`
 }
 
 type podTemplate struct {
@@ -101,7 +135,9 @@ type hpaSpec struct {
 		Name string `yaml:"name"`
 	} `yaml:"scaleTargetRef"`
 	TargetCPUUtilizationPercentage *int64 `yaml:"targetCPUUtilizationPercentage"`
-	Metrics                        []struct {
+	// Metrics is nil when the field is absent (autoscaling/v2 then
+	// defaults to 80 % CPU), empty when written empty.
+	Metrics []struct {
 		Type     string `yaml:"type"`
 		Resource *struct {
 			Name   string `yaml:"name"`

@@ -29,9 +29,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "mysql",
-	Summary: "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
-	New:     New,
+	Name:       "mysql",
+	Summary:    "MariaDB and MySQL: version, replication, variables, connections, plugins, schema, migrations, data shape (read-only)",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"dsn_env"}, Safe: []string{"schemas", "exclude_tables", "timeout", "null_sample_rows", "probes"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.

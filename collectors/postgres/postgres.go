@@ -26,9 +26,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "postgres",
-	Summary: "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
-	New:     New,
+	Name:       "postgres",
+	Summary:    "PostgreSQL: version, replication, settings, connections, extensions, schema, migrations, data shape (read-only)",
+	New:        New,
+	Restricted: &collectors.Restriction{Pinned: []string{"dsn_env"}, Safe: []string{"schemas", "exclude_tables", "timeout", "probes"}},
+	Options:    options{},
 }
 
 // DefaultTimeout bounds a whole collection when the source sets no timeout.

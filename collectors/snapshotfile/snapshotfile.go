@@ -17,9 +17,11 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "snapshot",
-	Summary: "resources from a snapshot file written by `envparity snapshot`",
-	New:     New,
+	Name:       "snapshot",
+	Summary:    "resources from a snapshot file written by `envparity snapshot`",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path"}},
+	Options:    options{},
 }
 
 type options struct {

@@ -103,9 +103,7 @@ func (c *Collector) newDialer(ctx context.Context) (*dialer, error) {
 				j.User = c.getenv("USER")
 			}
 		}
-		jctx, cancel := context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-		client, err := d.connect(jctx, j, nil)
+		client, err := d.connect(ctx, j, nil)
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("jump host %s: %w", j.addr(), err)
@@ -172,25 +170,28 @@ func (d *dialer) hostKeyError(addr string, key xssh.PublicKey, err error) error 
 }
 
 // connect dials e (through the jump client when given), verifies its host
-// key and authenticates. Everything is bounded by ctx: when it ends, the
-// connection is closed, which unblocks any read.
+// key and authenticates, within the dialer's timeout. The connection lives
+// until ctx ends (then it is closed, which unblocks any read) or the
+// client is closed.
 func (d *dialer) connect(ctx context.Context, e endpoint, via *xssh.Client) (*xssh.Client, error) {
 	addr := e.addr()
 	algos := d.knownAlgorithms(addr)
 	if len(algos) == 0 {
 		return nil, fmt.Errorf("host %s is not in %s: add its key (checked out of band) before auditing it", addr, d.knownFile)
 	}
+	hctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
 	var conn net.Conn
 	var err error
 	if via != nil {
-		conn, err = via.DialContext(ctx, "tcp", addr)
+		conn, err = via.DialContext(hctx, "tcp", addr)
 	} else {
-		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		conn, err = (&net.Dialer{}).DialContext(hctx, "tcp", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	stopHandshake := context.AfterFunc(hctx, func() { conn.Close() })
 	var keyErr error
 	cfg := &xssh.ClientConfig{
 		User: e.User,
@@ -206,21 +207,23 @@ func (d *dialer) connect(ctx context.Context, e endpoint, via *xssh.Client) (*xs
 		ClientVersion:     "SSH-2.0-envparity",
 	}
 	cc, chans, reqs, err := xssh.NewClientConn(conn, addr, cfg)
+	if !stopHandshake() && err == nil {
+		err = hctx.Err() // the handshake finished as the timeout closed the connection
+	}
 	if err != nil {
 		conn.Close()
-		stop()
 		switch {
 		case keyErr != nil:
 			return nil, keyErr
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, ctx.Err())
+		case hctx.Err() != nil:
+			return nil, fmt.Errorf("ssh handshake with %s: %w", addr, hctx.Err())
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, fmt.Errorf("authentication as %s failed at %s (is the key in the user's authorized_keys?)", e.User, addr)
 		}
 		return nil, fmt.Errorf("ssh handshake with %s: %w", addr, err)
 	}
 	client := xssh.NewClient(cc, chans, reqs)
-	// Keep closing the connection when ctx ends, for the sessions to come.
+	stop := context.AfterFunc(ctx, func() { client.Close() })
 	go func() {
 		client.Wait()
 		stop()

@@ -190,7 +190,9 @@ func redactCommand(cmd string, r *snapshot.Redactor) (string, []string) {
 			continue
 		case snapshot.IsSecretValue(w):
 			out = fp(w)
-		case strings.EqualFold(prev, "bearer") || strings.EqualFold(prev, "token") || strings.EqualFold(prev, "authorization:"):
+		case strings.EqualFold(w, "bearer") || strings.EqualFold(w, "basic"):
+			continue // the scheme; the credential follows
+		case strings.EqualFold(prev, "bearer") || strings.EqualFold(prev, "basic") || strings.EqualFold(prev, "token") || strings.EqualFold(prev, "authorization:"):
 			out = fp(w)
 		case secretOptions[strings.ToLower(prev)], prev == "-p" && sshpass:
 			out = fp(w)

@@ -120,7 +120,8 @@ func dump(v any) string {
 // kind of fact it states.
 func TestCollectFacts(t *testing.T) {
 	l := newLab(t)
-	h := l.host(sshtest.Options{Files: prodFiles, Processes: []string{"resque-scheduler"}, Listen: []int{8080}})
+	// The host is read-only: a collector that needed to write would fail here.
+	h := l.host(sshtest.Options{Files: sshtest.ProdFiles, Processes: []string{"resque-scheduler"}, Listen: []int{8080}, ReadOnly: true})
 	start := time.Now()
 	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+h.Addr+"]\nuser: root\ncrontab_users: [root]\n"+
 		"singletons: [resque-scheduler, clockwork]\nfiles: [/srv/app/*.yml, /srv/nginx/nginx.conf, /srv/none/*.conf]\n")
@@ -205,5 +206,132 @@ func TestCollectFacts(t *testing.T) {
 	}
 	if cw := find(t, res, SingletonType, "app/clockwork"); !snapshot.Equal(cw.Attrs["processes"], 0) {
 		t.Errorf("clockwork = %s", dump(cw.Attrs))
+	}
+}
+
+// writeFile writes a file into the lab's directory and returns its path.
+func (l *lab) writeFile(name, content string) string {
+	l.t.Helper()
+	f := filepath.Join(l.dir, name)
+	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+		l.t.Fatal(err)
+	}
+	return f
+}
+
+// TestHostKeyChecked fails a host whose key is not the one known, or that
+// is not known at all, before anything runs on it: fail closed.
+func TestHostKeyChecked(t *testing.T) {
+	l := newLab(t)
+	h := l.host(sshtest.Options{Files: sshtest.ProdFiles})
+	impostor := l.host(sshtest.Options{Files: sshtest.ProdFiles})
+	// known_hosts holds the impostor's key under the real host's address:
+	// to the client, the real host's key has changed.
+	l.known = []string{strings.Replace(impostor.KnownHostsLine(), impostor.Addr[strings.LastIndex(impostor.Addr, ":"):], h.Addr[strings.LastIndex(h.Addr, ":"):], 1)}
+	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+h.Addr+"]\nuser: root\n")
+	if err == nil || !strings.Contains(err.Error(), "host key mismatch") || !strings.Contains(err.Error(), h.Addr) {
+		t.Fatalf("changed key: err = %v, want a host key mismatch naming %s", err, h.Addr)
+	}
+	if len(res) != 0 {
+		t.Errorf("changed key: resources %v, want none", names(res))
+	}
+	l.known = []string{impostor.KnownHostsLine()}
+	_, err = l.collect("prod", "name: app\nkind: ssh\nhosts: ["+h.Addr+"]\nuser: root\n")
+	if err == nil || !strings.Contains(err.Error(), "is not in") {
+		t.Fatalf("unknown host: err = %v, want 'is not in known_hosts'", err)
+	}
+}
+
+// TestFailedHostsAreNamedOthersKept audits an inventory where one group's
+// host is unreachable and another's hangs in authentication: both fail,
+// named, within the timeout; the group whose hosts all answered is kept;
+// the singleton counts, which need every host, are not stated.
+func TestFailedHostsAreNamedOthersKept(t *testing.T) {
+	l := newLab(t)
+	web := l.host(sshtest.Options{Files: sshtest.ProdFiles, Processes: []string{"resque-scheduler"}})
+	hang := l.host(sshtest.Options{HangAuth: true})
+	dead, err := sshtest.Dead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := func(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
+	l.known = append(l.known, "[127.0.0.1]:"+port(dead)+" "+strings.SplitN(web.KnownHostsLine(), " ", 2)[1])
+	inv := l.writeFile("hosts.ini", "# production\n[web]\nweb-1.prod.internal ansible_host=127.0.0.1 ansible_port="+port(web.Addr)+"\n\n"+
+		"[worker]\nworker-1.prod.internal ansible_host=127.0.0.1 ansible_port="+port(dead)+"\n"+
+		"worker-2.prod.internal ansible_host=127.0.0.1 ansible_port="+port(hang.Addr)+"\n\n[prod:children]\nweb\nworker\n")
+	start := time.Now()
+	res, err := l.collect("prod", "name: app\nkind: ssh\ninventory: "+inv+"\ngroup: prod\nuser: root\ntimeout: 3s\nsingletons: [resque-scheduler]\n")
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("no error, want the two failed hosts named")
+	}
+	for _, want := range []string{"2 of 3 host(s) failed", "worker-1.prod.internal", "connection refused", "worker-2.prod.internal", "timed out", "group(s) worker not compared"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if took > 10*time.Second {
+		t.Errorf("took %s; the hanging host should have been given up after 3s", took)
+	}
+	if got := names(res); len(got) != 1 || got[0] != GroupType+" web" {
+		t.Errorf("resources = %v, want the web group only", got)
+	}
+}
+
+// TestJumpHost reaches a host through a jump host, which is verified like
+// any host; a dead jump host fails the source.
+func TestJumpHost(t *testing.T) {
+	l := newLab(t)
+	target := l.host(sshtest.Options{Files: sshtest.ProdFiles})
+	jump := l.host(sshtest.Options{Jump: true})
+	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+target.Addr+"]\nuser: root\njump: root@"+jump.Addr+"\n")
+	if err != nil {
+		t.Fatalf("through the jump host: %v", err)
+	}
+	if g := find(t, res, GroupType, "app"); at(g.Attrs, "runtimes", "nginx") != "1.22.1" {
+		t.Errorf("facts through the jump host: %s", dump(g.Attrs))
+	}
+	dead, _ := sshtest.Dead()
+	_, err = l.collect("prod", "name: app\nkind: ssh\nhosts: ["+target.Addr+"]\nuser: root\njump: "+dead+"\n")
+	if err == nil || !strings.Contains(err.Error(), "jump host") {
+		t.Errorf("dead jump host: err = %v", err)
+	}
+}
+
+// TestGroupDisagreement collects a blue and a green host as one group: the
+// cron entry only blue has, and green's other nginx, are stated as
+// disagreements naming the hosts; the group states their union.
+func TestGroupDisagreement(t *testing.T) {
+	l := newLab(t)
+	blue := l.host(sshtest.Options{Files: sshtest.ProdFiles})
+	greenFiles := map[string]string{}
+	for k, v := range sshtest.ProdFiles {
+		greenFiles[k] = v
+	}
+	delete(greenFiles, "/etc/cron.d/report")
+	greenFiles["/var/lib/dpkg/status"] = strings.Replace(sshtest.ProdPackages, "nginx-core\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: Debian Developers <debian-devel@lists.debian.org>\nArchitecture: amd64\nVersion: 1.22.1-9",
+		"nginx-core\nStatus: install ok installed\nPriority: optional\nSection: misc\nInstalled-Size: 1024\nMaintainer: Debian Developers <debian-devel@lists.debian.org>\nArchitecture: amd64\nVersion: 1.18.0-6.1", 1)
+	green := l.host(sshtest.Options{Files: greenFiles})
+	res, err := l.collect("prod", "name: app\nkind: ssh\nhosts: ["+blue.Addr+", "+green.Addr+"]\nuser: root\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := find(t, res, GroupType, "app").Attrs
+	d, _ := g["disagreements"].(map[string]any)
+	want := map[string]string{
+		"cron.30 2 * * * deploy /srv/app/bin/report --env": "present on " + blue.Addr + "; absent on " + green.Addr,
+		"runtimes.nginx":              "1.22.1 on " + blue.Addr + "; 1.18.0 on " + green.Addr,
+		"packages.nginx-core.version": "1.22.1-9 on " + blue.Addr + "; 1.18.0-6.1 on " + green.Addr,
+	}
+	for k, v := range want {
+		if d[k] != v {
+			t.Errorf("disagreements[%q] = %v, want %q", k, d[k], v)
+		}
+	}
+	if len(d) != len(want) {
+		t.Errorf("disagreements = %s, want only %v", dump(d), want)
+	}
+	if !snapshot.Equal(g["host_count"], 2) || at(g, "cron", "30 2 * * * deploy /srv/app/bin/report --env") == nil {
+		t.Errorf("group = host_count %v, cron %s", g["host_count"], dump(g["cron"]))
 	}
 }

@@ -261,9 +261,11 @@ func describeSplit(vals []any, names []string) string {
 			case nil:
 			case map[string]any:
 				text = "present"
-				if ver, ok := x["version"]; ok && len(x) == 1 {
-					text = snapshot.Format(ver)
+				if ver, ok := x["version"].(string); ok && len(x) == 1 {
+					text = ver
 				}
+			case string:
+				text = x
 			default:
 				text = snapshot.Format(v)
 			}

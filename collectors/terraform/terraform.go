@@ -31,9 +31,11 @@ const WorkspaceType = "terraform.state.workspace"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "terraform",
-	Summary: "Terraform state (v4) from a file or s3://bucket/key: managed resources keyed by address",
-	New:     New,
+	Name:       "terraform",
+	Summary:    "Terraform state (v4) from a file or s3://bucket/key: managed resources keyed by address",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path"}, Pinned: []string{"profile"}, Safe: []string{"region", "timeout", "key_prefix"}},
+	Options:    options{},
 }
 
 type options struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/envparity/envparity/collectors"
 	"github.com/envparity/envparity/config"
@@ -195,4 +196,40 @@ func TestCollectModuleErrors(t *testing.T) {
 	if _, err := c.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "holds no .tf file") {
 		t.Errorf("a module without .tf files: %v", err)
 	}
+}
+
+// FuzzModule reads any file as a module's variables.tf, then applies its
+// declarations to a tfvars file: no panic, positioned errors, JSON-native
+// values.
+func FuzzModule(f *testing.F) {
+	f.Add([]byte(variablesTF), []byte("webapp_replicas = 6\ntags = {team = \"x\"}\n"))
+	f.Add([]byte("variable \"a\" {\n  type = list(object({n = optional(number, 1)}))\n  default = [{}]\n}\n"), []byte("a = [{n = \"2\"}]\n"))
+	f.Add([]byte("variable \"a\" {\n  type = map(string)\n}\nvariable \"b\" { default = null }\n"), []byte("a = {k = 1}\n"))
+	f.Add([]byte("variable \"s\" {\n  sensitive = true\n  default = [1, 2]\n}\n"), []byte(""))
+	red := snapshot.NewRedactor([]byte("k"))
+	f.Fuzz(func(t *testing.T, tf, tfvars []byte) {
+		m := module{vars: map[string]variable{}, declared: map[string]hcl.Range{}}
+		if err := m.parseFile(tf, "variables.tf"); err != nil {
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			return
+		}
+		set, err := parseValues(tfvars, "a.tfvars")
+		if err != nil {
+			return
+		}
+		vars, err := withModule(set, m.vars, red, "a.tfvars")
+		if err != nil {
+			var ie *snapshot.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an InputError", err)
+			}
+			return
+		}
+		if _, err := json.Marshal(vars); err != nil {
+			t.Fatalf("values are not JSON-native: %v", err)
+		}
+	})
 }

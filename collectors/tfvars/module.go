@@ -46,36 +46,49 @@ func readModule(dir string) (map[string]variable, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("module %s holds no .tf file", dir)
 	}
-	vars := map[string]variable{}
-	declared := map[string]hcl.Range{}
+	m := module{vars: map[string]variable{}, declared: map[string]hcl.Range{}}
 	for _, p := range paths {
 		data, err := files.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		f, err := parseFile(data, p)
-		if err != nil {
+		if err := m.parseFile(data, p); err != nil {
 			return nil, err
 		}
-		content, _, diags := f.Body.PartialContent(variableSchema)
-		if diags.HasErrors() {
-			return nil, diagError(p, diags)
-		}
-		for _, b := range content.Blocks {
-			name := b.Labels[0]
-			if prev, dup := declared[name]; dup {
-				return nil, &snapshot.InputError{File: p, Line: b.DefRange.Start.Line, Col: b.DefRange.Start.Column, Field: "variable." + name,
-					Msg: fmt.Sprintf("declared twice (first at %s:%d)", prev.Filename, prev.Start.Line)}
-			}
-			declared[name] = b.DefRange
-			v, err := readVariable(b, p)
-			if err != nil {
-				return nil, err
-			}
-			vars[name] = v
-		}
 	}
-	return vars, nil
+	return m.vars, nil
+}
+
+// module collects the variable declarations of a module's files.
+type module struct {
+	vars     map[string]variable
+	declared map[string]hcl.Range
+}
+
+// parseFile reads the variable blocks of one file of the module.
+func (m *module) parseFile(data []byte, file string) error {
+	f, err := parseFile(data, file)
+	if err != nil {
+		return err
+	}
+	content, _, diags := f.Body.PartialContent(variableSchema)
+	if diags.HasErrors() {
+		return diagError(file, diags)
+	}
+	for _, b := range content.Blocks {
+		name := b.Labels[0]
+		if prev, dup := m.declared[name]; dup {
+			return &snapshot.InputError{File: file, Line: b.DefRange.Start.Line, Col: b.DefRange.Start.Column, Field: "variable." + name,
+				Msg: fmt.Sprintf("declared twice (first at %s:%d)", prev.Filename, prev.Start.Line)}
+		}
+		m.declared[name] = b.DefRange
+		v, err := readVariable(b, file)
+		if err != nil {
+			return err
+		}
+		m.vars[name] = v
+	}
+	return nil
 }
 
 func readVariable(b *hcl.Block, file string) (variable, error) {

@@ -27,9 +27,11 @@ const ResourceType = "terraform.config.tfvars"
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:    "tfvars",
-	Summary: "Terraform variable values (.tfvars, .tfvars.json), every variable a key",
-	New:     New,
+	Name:       "tfvars",
+	Summary:    "Terraform variable values (.tfvars, .tfvars.json), every variable a key",
+	New:        New,
+	Restricted: &collectors.Restriction{Paths: []string{"path", "paths", "module"}},
+	Options:    options{},
 }
 
 type options struct {

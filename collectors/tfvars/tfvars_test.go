@@ -134,6 +134,9 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s), false)
 	}
 	f.Add([]byte(`{"a": [1, {"b": null}]}`), true)
+	f.Add([]byte("x = [[[[[[[[[[1]]]]]]]]]]\ny = !!!!true\nz = true ? 1 : false ? 2 : 3\n"), false)
+	f.Add([]byte("x = \"${\"${\"a\"}\"}\"\ny = 1e999\n"), false)
+	f.Add([]byte("\xef\xbb\xbfa = 1\n"), false)
 	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
 		name := "fuzz.tfvars"
 		if isJSON {

@@ -11,6 +11,9 @@ import (
 	"github.com/envparity/envparity/snapshot"
 )
 
+// Key is the redaction key the generated snapshots claim to be fingerprinted with.
+const Key = "benchgen"
+
 var types = []string{"aws.rds.instance", "aws.ec2.group", "aws.sqs.queue", "aws.lambda.function", "aws.ecs.service",
 	"aws.s3.bucket", "aws.autoscaling.group", "postgres.schema.table", "files.config.file", "aws.dynamodb.table"}
 
@@ -21,7 +24,7 @@ func Pair(n int, driftPct float64, seed uint64) (prod, staging *snapshot.Snapsho
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	// As `envparity snapshot` writes them: redacted at collection, with the key's ID.
-	keyID := snapshot.NewRedactor([]byte("benchgen")).KeyID()
+	keyID := snapshot.NewRedactor([]byte(Key)).KeyID()
 	prod = &snapshot.Snapshot{Schema: 1, Environment: "prod", CollectedAt: at, RedactionKeyID: keyID, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
 	staging = &snapshot.Snapshot{Schema: 1, Environment: "staging", CollectedAt: at, RedactionKeyID: keyID, Sources: []snapshot.SourceStatus{{Name: "gen", Kind: "gen", OK: true, Resources: n}}}
 	drifted := int(float64(n) * driftPct / 100)

@@ -164,6 +164,10 @@ type Options struct {
 	// Jump makes a jump host instead: no namespaces, TCP forwarding
 	// allowed, so that it reaches the other hosts on loopback.
 	Jump bool
+	// ReadOnly remounts every file system of the host read-only (only
+	// device nodes such as /dev/null stay writable): whatever works there
+	// did not need to write.
+	ReadOnly bool
 }
 
 // Host is a running server.
@@ -339,6 +343,10 @@ func (h *Host) startNamespace(o Options) error {
 		script = append(script,
 			fmt.Sprintf(`(exec -a envparity-test-listener perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalPort => %d, Listen => 5, ReuseAddr => 1) or die "listen: $!"; sleep 1000000') &`, port),
 			fmt.Sprintf(`for i in $(seq 200); do grep -q ':%04X 00000000:0000 0A' /proc/net/tcp && break; sleep 0.05; done; grep -q ':%04X 00000000:0000 0A' /proc/net/tcp`, port, port))
+	}
+	if o.ReadOnly {
+		script = append(script, `for m in $(awk '{print $2}' /proc/self/mounts); do mount -o remount,ro,bind "$m" 2>/dev/null || true; done`,
+			`touch /srv/.envparity-rw-check 2>/dev/null && { echo "a file system stayed writable" >&2; exit 1; }`)
 	}
 	script = append(script, "echo ready", "exec sleep 1000000")
 	cmd := exec.Command("unshare", "--mount", "--pid", "--net", "--fork", "--mount-proc", "--kill-child", "--propagation", "private",

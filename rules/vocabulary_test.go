@@ -1,0 +1,116 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/envparity/envparity/diff"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// judgeTyped is judgeOne for a resource of the given type, with the built-in rules.
+func judgeTyped(t *testing.T, typ string, ref, other map[string]any) []Finding {
+	t.Helper()
+	rs, err := BuiltIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(env string, attrs map[string]any) *snapshot.Snapshot {
+		return &snapshot.Snapshot{Environment: env, Resources: []snapshot.Resource{{Type: typ, Name: env + "/values.yaml", Key: "values.yaml", Attrs: attrs}}}
+	}
+	res, err := diff.Compare("prod", map[string]*snapshot.Snapshot{"prod": mk("prod", ref), "staging": mk("staging", other)},
+		diff.Options{Match: diff.MatchOptions{Tokens: map[string][]string{"prod": {"prod", "production"}, "staging": {"staging", "stg"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewEngine(rs).Evaluate(res, nil, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)).Findings
+}
+
+func summary(fs []Finding) string {
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("%s %s %s", f.Severity, f.Rule, f.Path))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// TestVocabularyAcrossSourceKinds: the semantic rules speak one vocabulary
+// and outrank every kind's fallback rules, so a values file, a tfvars file,
+// a manifest and an AWS fact that say the same thing are judged alike.
+func TestVocabularyAcrossSourceKinds(t *testing.T) {
+	kinds := map[string]string{"files": "files.config.file", "tfvars": "terraform.config.tfvars", "exec": "custom.app.config", "snapshot": "aws.rds.instance"}
+	container := map[string]string{"files": "keys", "tfvars": "variables", "exec": "settings", "snapshot": "settings"}
+	tests := []struct {
+		name      string
+		ref, oth  any
+		leafPath  string
+		wantSev   Severity // "" = no finding at warning or above
+		wantMaxSv Severity // the finding must be at most this severe (for noise)
+	}{
+		{"multi-AZ switched off", true, false, "db.multi_az", Warning, ""},
+		{"high availability off (camelCase)", true, false, "postgres.highAvailability", Warning, ""},
+		{"zone redundancy as text", "true", "false", "zone_redundant", Warning, ""},
+		{"engine major version", "16", "14", "db.engine_version", Error, ""},
+		{"staging ahead on a major version is still an error", n("14"), n("17"), "postgres_server_version", Error, ""},
+		{"database version under another name", "8.0", "5.7", "mysql_version", Error, ""},
+		{"minor version", "15.4", "15.6", "redis.engine_version", Warning, ""},
+		{"replicas scaled to zero", n("2"), n("0"), "web.replicas", Error, ""},
+		{"replica count (camelCase) to zero", n("3"), n("0"), "worker.replicaCount", Error, ""},
+		{"read replicas gone", n("2"), n("0"), "db.read_replicas", Error, ""},
+		{"singleton sized for several", n("1"), n("3"), "scheduler.max_size", Error, ""},
+		{"dead-letter queue gone", "orders-dlq", "", "queue.dead_letter_queue", Error, ""},
+		{"switch turned off", true, false, "payments.enabled", Warning, ""},
+		{"switch turned on", false, true, "payments.enabled", Warning, ""},
+		{"enable_ switch", "true", "false", "enable_auth", Warning, ""},
+		{"disable_ switch", false, true, "disable_signup", Warning, ""},
+		{"_enabled switch as env text", "false", "true", "AUTH_ENABLED", Warning, ""},
+		{"numeric string and number are the same", n("335"), "335", "db.max_connections", "", Info},
+		{"scale differs, not to zero", n("6"), n("2"), "web.replicas", "", Info},
+	}
+	for _, kind := range []string{"files", "tfvars", "exec", "snapshot"} {
+		for _, tt := range tests {
+			t.Run(kind+"/"+tt.name, func(t *testing.T) {
+				build := func(v any) map[string]any {
+					leaf := map[string]any{}
+					cur := leaf
+					parts := strings.Split(tt.leafPath, ".")
+					for _, p := range parts[:len(parts)-1] {
+						next := map[string]any{}
+						cur[p] = next
+						cur = next
+					}
+					cur[parts[len(parts)-1]] = v
+					return map[string]any{container[kind]: leaf}
+				}
+				fs := judgeTyped(t, kinds[kind], build(tt.ref), build(tt.oth))
+				if tt.wantSev != "" {
+					if len(fs) == 0 || fs[0].Severity != tt.wantSev {
+						t.Errorf("want a %s finding, got [%s]", tt.wantSev, summary(fs))
+					}
+					return
+				}
+				for _, f := range fs {
+					if f.Severity.Rank() > tt.wantMaxSv.Rank() {
+						t.Errorf("want nothing above %s, got [%s]", tt.wantMaxSv, summary(fs))
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestAbsentIsNotZero: a variable set in one environment only is "set in
+// one environment only", never zero or false (issue 9 item 5).
+func TestAbsentIsNotZero(t *testing.T) {
+	fs := judgeTyped(t, "terraform.config.tfvars", map[string]any{"variables": map[string]any{"webapp_replicas": n("6")}}, map[string]any{"variables": map[string]any{}})
+	for _, f := range fs {
+		if f.Severity == Error || strings.Contains(f.Title, "zero") {
+			t.Errorf("an unset variable is not zero: [%s]", summary(fs))
+		}
+	}
+	if len(fs) != 1 {
+		t.Errorf("the variable set in prod only must still be reported: [%s]", summary(fs))
+	}
+}

@@ -1,0 +1,22 @@
+package snapshot_test
+
+import (
+	"testing"
+
+	"github.com/envparity/envparity/internal/benchgen"
+	"github.com/envparity/envparity/snapshot"
+)
+
+// BenchmarkRedactSnapshot redacts a generated environment of 10,000
+// resources as diff does with every snapshot file it reads.
+func BenchmarkRedactSnapshot(b *testing.B) {
+	r := snapshot.NewRedactor([]byte("bench"))
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		prod, _ := benchgen.Pair(10000, 1, 1)
+		b.StartTimer()
+		for j := range prod.Resources {
+			r.RedactResource(&prod.Resources[j])
+		}
+	}
+}
