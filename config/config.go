@@ -119,13 +119,14 @@ type Waiver struct {
 }
 
 type rawConfig struct {
-	Version      *int         `yaml:"version"`
-	Reference    string       `yaml:"reference"`
-	Environments yaml.Node    `yaml:"environments"`
-	Match        Match        `yaml:"match"`
-	Rules        []Rule       `yaml:"rules"`
-	Waivers      []Waiver     `yaml:"waivers"`
-	Isolation    rawIsolation `yaml:"isolation"`
+	Version      *int      `yaml:"version"`
+	Reference    string    `yaml:"reference"`
+	Environments yaml.Node `yaml:"environments"`
+	Match        Match     `yaml:"match"`
+	Rules        []Rule    `yaml:"rules"`
+	Waivers      []Waiver  `yaml:"waivers"`
+	// Isolation configures the isolation rules (isolation-*): endpoints shared on purpose.
+	Isolation rawIsolation `yaml:"isolation"`
 }
 
 type rawEnvironment struct {

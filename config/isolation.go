@@ -39,6 +39,26 @@ type rawSharedEndpoint struct {
 	Reason   string `yaml:"reason"`
 }
 
+// JSONSchema describes the isolation section, whose shared_ok entries are
+// decoded by hand (a string or a mapping).
+func (rawIsolation) JSONSchema() map[string]any {
+	pattern := map[string]any{"type": "string", "minLength": 1, "pattern": `^\S+$`,
+		"description": "An endpoint shared on purpose: a host, bucket, queue, ARN or IP address; * matches any run of characters."}
+	return map[string]any{
+		"type": "object", "additionalProperties": false,
+		"properties": map[string]any{
+			"shared_ok": map[string]any{
+				"type":        "array",
+				"description": "Endpoints that environments share on purpose (a partner's sandbox, the company's identity provider): the isolation rules stay quiet about them.",
+				"items": map[string]any{"oneOf": []any{pattern, map[string]any{
+					"type": "object", "additionalProperties": false, "required": []string{"endpoint"},
+					"properties": map[string]any{"endpoint": pattern, "reason": map[string]any{"type": "string", "description": "Why sharing it is fine."}},
+				}}},
+			},
+		},
+	}
+}
+
 // isolation reads the isolation section. An entry of shared_ok is a string
 // (the pattern) or a mapping {endpoint, reason}.
 func (d *strictDecoder) isolation(raw rawIsolation) Isolation {
