@@ -3,6 +3,7 @@
 package examples
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"gopkg.in/yaml.v3"
+
+	"github.com/envparity/envparity/action"
+	"github.com/envparity/envparity/collectors/aws/awstest"
+	"github.com/envparity/envparity/internal/objstore"
 )
 
 var binDir string
@@ -93,6 +102,23 @@ func gitlabSteps(t *testing.T, path string) []step {
 		}
 	}
 	return out
+}
+
+// gitlabJob returns the script of one job of a GitLab pipeline.
+func gitlabJob(t *testing.T, path, name string) step {
+	t.Helper()
+	var doc map[string]any
+	readYAML(t, path, &doc)
+	job, ok := doc[name].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no job %q", path, name)
+	}
+	lines, _ := job["script"].([]any)
+	var script []string
+	for _, l := range lines {
+		script = append(script, fmt.Sprint(l))
+	}
+	return step{name, strings.Join(script, "\n")}
 }
 
 func readYAML(t *testing.T, path string, v any) {
@@ -462,6 +488,12 @@ environments:
 	if out, err := exec.Command("git", "-C", dir, "remote", "add", "origin", dir).CombinedOutput(); err != nil {
 		t.Fatalf("git remote add: %v\n%s", err, out)
 	}
+	// The first stage takes the target branch's config (in a git image; the
+	// envparity image has no git).
+	prepare := gitlabJob(t, filepath.Join("gitlab", ".gitlab-ci.yml"), "trusted-config")
+	if _, stderr, code := run(t, dir, prepare, map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"}); code != 0 {
+		t.Fatalf("trusted-config job: exit %d; stderr:\n%s", code, stderr)
+	}
 	_, stderr, code := run(t, dir, steps[0], map[string]string{"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "release"})
 	if code != 2 || !strings.Contains(stderr, `kind "exec" is not allowed in restricted mode`) {
 		t.Errorf("exit %d, want 2 refusing the merge request's exec; stderr:\n%s", code, stderr)
@@ -508,21 +540,137 @@ func (s *slackSink) take() []string {
 	return p
 }
 
-func TestWeeklySlack(t *testing.T) {
-	steps := githubSteps(t, filepath.Join("github-actions", "envparity-weekly-slack.yml"))
-	if len(steps) != 1 {
-		t.Fatalf("want one step running envparity, got %d", len(steps))
+// workflowStep is a step of a GitHub workflow.
+type workflowStep struct {
+	Name string            `yaml:"name"`
+	Run  string            `yaml:"run"`
+	Uses string            `yaml:"uses"`
+	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+}
+
+func workflowSteps(t *testing.T, path string) []workflowStep {
+	t.Helper()
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []workflowStep `yaml:"steps"`
+		} `yaml:"jobs"`
 	}
+	readYAML(t, path, &wf)
+	var out []workflowStep
+	for _, job := range wf.Jobs {
+		out = append(out, job.Steps...)
+	}
+	return out
+}
+
+var secretRef = regexp.MustCompile(`^\$\{\{\s*secrets\.([A-Z0-9_]+)\s*\}\}$`)
+
+// runAction runs a workflow step that uses envparity's action the way the
+// runner does: the workflow step's env (secrets from the map), its with:
+// as the action's inputs, the action's audit step (envparity already on
+// PATH: the install step is tested in action/).
+func runAction(t *testing.T, s workflowStep, dir string, secrets map[string]string, extraEnv []string) (stdout, stderr string, code int) {
+	t.Helper()
+	a, err := action.Load("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Dir, _ = filepath.Abs("..")
+	env := append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "RUNNER_TEMP="+t.TempDir())
+	env = append(env, extraEnv...)
+	for k, v := range s.Env {
+		if m := secretRef.FindStringSubmatch(v); m != nil {
+			v = secrets[m[1]]
+		}
+		env = append(env, k+"="+v)
+	}
+	var o, e strings.Builder
+	code, err = a.Run("audit", s.With, nil, env, dir, &o, &e)
+	if err != nil {
+		t.Fatalf("step %q: %v", s.Name, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// TestActionPinned: the examples use the action at the release its
+// install script pins.
+func TestActionPinned(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "action", "install.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^PINNED_VERSION=(\S+)`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("install.sh pins no version")
+	}
+	n := 0
+	for _, wf := range []string{"envparity-gate.yml", "envparity-weekly-slack.yml"} {
+		for _, s := range workflowSteps(t, filepath.Join("github-actions", wf)) {
+			if strings.HasPrefix(s.Uses, "envparity/envparity") {
+				n++
+				if s.Uses != "envparity/envparity@"+string(m[1]) {
+					t.Errorf("%s uses %s, want envparity/envparity@%s", wf, s.Uses, m[1])
+				}
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("the workflows use the action %d times, want the gate and the weekly job", n)
+	}
+}
+
+// TestWeeklySlack runs the weekly job's action step three weeks in a row
+// with its baseline in S3 (moto_server, through the SDK's standard chain),
+// posting to an httptest webhook: the first week posts everything, a quiet
+// week nothing, a week with changes what changed.
+func TestWeeklySlack(t *testing.T) {
+	var step workflowStep
+	for _, s := range workflowSteps(t, filepath.Join("github-actions", "envparity-weekly-slack.yml")) {
+		if strings.HasPrefix(s.Uses, "envparity/envparity") {
+			step = s
+		}
+	}
+	if step.With == nil {
+		t.Fatal("the weekly job does not use the envparity action")
+	}
+	loc, err := objstore.Parse(step.With["baseline"])
+	if err != nil || step.With["findings"] != step.With["baseline"] {
+		t.Fatalf("the weekly job keeps its baseline at %q and writes %q; want the same s3:// object", step.With["baseline"], step.With["findings"])
+	}
+
+	moto, err := awstest.StartMoto()
+	awstest.Require(t, err)
+	t.Cleanup(moto.Stop)
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	awsEnv := []string{"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=eu-west-1",
+		"AWS_ENDPOINT_URL_S3=" + moto.URL, "AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty, "AWS_EC2_METADATA_DISABLED=true", "AWS_PROFILE="}
+	for _, kv := range awsEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint, o.UsePathStyle = aws.String(moto.URL), true })
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(loc.Bucket),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}}); err != nil {
+		t.Fatal(err)
+	}
+	store := &objstore.Store{}
+
 	sink := &slackSink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	secret := srv.URL + "/services/T0/B0/weekly-s3cr3t"
+	secrets := map[string]string{"SLACK_WEBHOOK_URL": srv.URL + "/services/T0/B0/weekly-s3cr3t", "ENVPARITY_REDACTION_KEY": "example-key"}
+	gh := []string{"GITHUB_SERVER_URL=https://github.example.com", "GITHUB_REPOSITORY=acme/shop", "GITHUB_RUN_ID=42"}
 	dir := workdir(t)
-	env := map[string]string{"SLACK_WEBHOOK_URL": secret, "ENVPARITY_REDACTION_KEY": "example-key",
-		"GITHUB_SERVER_URL": "https://github.example.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"}
 
-	// Week 1: no history yet, the report is posted and kept.
-	stdout, stderr, code := run(t, dir, steps[0], env)
+	// Week 1: no history yet; everything is new, posted, and kept in S3.
+	stdout, stderr, code := runAction(t, step, dir, secrets, gh)
 	if code != 0 {
 		t.Fatalf("week 1 exits %d; stderr:\n%s", code, stderr)
 	}
@@ -530,20 +678,22 @@ func TestWeeklySlack(t *testing.T) {
 	if len(posts) != 1 || !strings.Contains(posts[0], "actions/runs/42|Full report>") {
 		t.Fatalf("week 1: %d posts: %v", len(posts), posts)
 	}
-	mustExist(t, dir, "envparity-history/last.json", "envparity-report.html")
+	if !strings.Contains(stderr, "does not exist yet") {
+		t.Errorf("week 1 did not say the baseline is missing:\n%s", stderr)
+	}
+	mustExist(t, dir, "envparity-report.html")
+	data, err := store.Read(ctx, step.With["findings"], 1<<20)
+	if err != nil {
+		t.Fatalf("week 1's report is not in S3: %v", err)
+	}
 
 	// Week 2: nothing changed, nothing posted.
-	_, stderr, code = run(t, dir, steps[0], env)
+	_, stderr, code = runAction(t, step, dir, secrets, gh)
 	if code != 0 || len(sink.take()) != 0 || !strings.Contains(stderr, "nothing posted") {
 		t.Fatalf("week 2: exit %d, stderr:\n%s", code, stderr)
 	}
 
-	// Week 3: last week had a finding that is gone now, and lacked one that is new.
-	hist := filepath.Join(dir, "envparity-history", "last.json")
-	data, err := os.ReadFile(hist)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Week 3: last week (in S3) had a finding that is gone now, and lacked one that is new.
 	var r map[string]any
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
@@ -553,10 +703,10 @@ func TestWeeklySlack(t *testing.T) {
 	gone["rule"] = "retired-rule"
 	r["findings"] = append(fs[1:], gone)
 	data, _ = json.Marshal(r)
-	if err := os.WriteFile(hist, data, 0o644); err != nil {
+	if err := store.Write(ctx, step.With["baseline"], data, "application/json"); err != nil {
 		t.Fatal(err)
 	}
-	_, stderr, code = run(t, dir, steps[0], env)
+	_, stderr, code = runAction(t, step, dir, secrets, gh)
 	posts = sink.take()
 	if code != 0 || len(posts) != 1 {
 		t.Fatalf("week 3: exit %d, %d posts; stderr:\n%s", code, len(posts), stderr)

@@ -281,13 +281,14 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 }
 
 // judgeSubtree judges a change that adds or removes a whole non-empty map
-// (an attribute group present on one side only). When only a general rule
-// (a path glob without literal characters, like unclassified) would decide
-// at the group itself, its leaves are judged one by one instead, so that
-// rules written for them (secret_fingerprints.**, parameters.**) apply.
+// (an attribute group present on one side only). When only a general
+// fallback rule (a path glob without literal characters, like
+// unclassified) would decide at the group itself, its leaves are judged one
+// by one instead, so that rules written for them (secret_fingerprints.**,
+// parameters.**) apply; a semantic rule decides for the group as a whole.
 func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) []Finding {
 	f, ok, r := e.decide(res, c, cache)
-	if r != nil && r.pathGlob.Literal > 0 {
+	if r != nil && (r.pathGlob.Literal > 0 || r.Tier != TierFallback) {
 		if ok {
 			return []Finding{f}
 		}
