@@ -270,6 +270,7 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 		for _, s := range o.Config.Isolation.SharedOK {
 			iso.SharedOK = append(iso.SharedOK, s.Endpoint)
 		}
+		iso.SameAsReference = o.Config.Isolation.SameAsReference
 	}
 	if err := eng.SetIsolation(iso); err != nil {
 		return nil, nil, err

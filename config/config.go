@@ -217,6 +217,7 @@ func Parse(data []byte, file string) (*Config, error) {
 	d.validateRules(cfg.Rules)
 	d.validateWaivers(cfg)
 	cfg.Isolation = d.isolation(raw.Isolation)
+	d.validateIsolation(cfg)
 	if len(d.errs) > 0 {
 		// The partial config goes back too, so that callers can add the
 		// problems only they can see (source options, rule conditions) and

@@ -75,11 +75,15 @@ type IsolationOptions struct {
 	// SharedOK are patterns of endpoints shared on purpose (the config's
 	// isolation.shared_ok).
 	SharedOK []string
+	// SameAsReference are environments that are the reference's own (the
+	// config's isolation.same_as_reference): not judged.
+	SameAsReference []string
 }
 
 type isolationConfig struct {
 	tokens map[string][]string
 	shared *endpoint.Patterns
+	same   map[string]bool
 }
 
 // SetIsolation configures the isolation checks; an invalid shared_ok
@@ -89,8 +93,34 @@ func (e *Engine) SetIsolation(o IsolationOptions) error {
 	if err != nil {
 		return err
 	}
-	e.isolation = &isolationConfig{tokens: o.Tokens, shared: p}
+	e.isolation = &isolationConfig{tokens: o.Tokens, shared: p, same: map[string]bool{}}
+	for _, env := range o.SameAsReference {
+		e.isolation.same[env] = true
+	}
 	return nil
+}
+
+// halves are the names of the two halves of a blue/green deployment: both
+// are production, and share its endpoints by design.
+var halves = map[string]bool{"blue": true, "green": true}
+
+// sameTier reports whether env is the reference's own rather than an
+// environment to isolate from it: listed in same_as_reference, sharing a
+// token with the reference (another view of the same environment), or the
+// other half of a blue/green pair.
+func (r *isoRun) sameTier(env string) bool {
+	ref := r.res.Reference
+	if r.cfg.same[env] || halves[strings.ToLower(env)] && halves[strings.ToLower(ref)] {
+		return true
+	}
+	for _, a := range r.tokens(ref) {
+		for _, b := range r.tokens(env) {
+			if strings.EqualFold(a, b) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // valueSeparators separate the words of values (as the diff splits them).
@@ -127,7 +157,9 @@ func (e *Engine) isolate(res *diff.Result) []Finding {
 		run.refVPCs, run.refBlocks = vpcs(ref)
 	}
 	for _, env := range res.Environments[1:] {
-		run.environment(env)
+		if !run.sameTier(env) {
+			run.environment(env)
+		}
 	}
 	return run.out
 }

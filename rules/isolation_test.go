@@ -229,3 +229,50 @@ func TestIsolationRules(t *testing.T) {
 		})
 	}
 }
+
+// TestIsolationSameTier: environments that are the reference's own (a
+// view sharing its token, a blue/green half, one listed in
+// same_as_reference) share its endpoints by design and are not judged.
+func TestIsolationSameTier(t *testing.T) {
+	shared := map[string]any{"REDIS_HOST": "redis-main.corp.net", "APP_ENV": "production"}
+	judge := func(ref, other string, tokens map[string][]string, same ...string) int {
+		rs, err := BuiltIn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap := func(env string) *snapshot.Snapshot {
+			return &snapshot.Snapshot{Environment: env, Resources: []snapshot.Resource{envFile(snapshot.Normalize(shared).(map[string]any))}}
+		}
+		res, err := diff.Compare(ref, map[string]*snapshot.Snapshot{ref: snap(ref), other: snap(other)}, diff.Options{Match: diff.MatchOptions{Tokens: tokens}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng := NewEngine(rs)
+		if err := eng.SetIsolation(IsolationOptions{Tokens: tokens, SameAsReference: same}); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range eng.Evaluate(res, nil, time.Now()).Findings {
+			if strings.HasPrefix(f.Rule, "isolation-") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := judge("production", "staging", map[string][]string{"production": {"production", "prod"}, "staging": {"staging"}}); n != 2 {
+		t.Errorf("staging: %d isolation findings, want 2 (shared endpoint, environment name)", n)
+	}
+	for name, tc := range map[string]struct {
+		ref, other string
+		tokens     map[string][]string
+		same       []string
+	}{
+		"two views of prod": {"rendered", "live", map[string][]string{"rendered": {"prod"}, "live": {"prod"}}, nil},
+		"blue and green":    {"blue", "green", map[string][]string{"blue": {"blue"}, "green": {"green"}}, nil},
+		"listed":            {"production", "dr", map[string][]string{"production": {"production"}, "dr": {"dr"}}, []string{"dr"}},
+	} {
+		if n := judge(tc.ref, tc.other, tc.tokens, tc.same...); n != 0 {
+			t.Errorf("%s: %d isolation findings, want none", name, n)
+		}
+	}
+}
