@@ -183,10 +183,15 @@ func dbExits(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // dbFindings writes one line per finding of a JSON report at or above a
-// severity: "severity rule key path", sorted.
+// severity, optionally only of the rules whose id starts with a prefix:
+// "severity rule environment key path", sorted.
 func dbFindings(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 {
-		ts.Fatalf("usage: findings report.json min-severity out.txt")
+	if len(args) != 3 && len(args) != 4 {
+		ts.Fatalf("usage: findings report.json min-severity out.txt [rule-prefix]")
+	}
+	prefix := ""
+	if len(args) == 4 {
+		prefix = args[3]
 	}
 	var report struct {
 		Findings []struct {
@@ -199,7 +204,7 @@ func dbFindings(ts *testscript.TestScript, neg bool, args []string) {
 	rank := map[string]int{"error": 3, "warning": 2, "info": 1}
 	var lines []string
 	for _, f := range report.Findings {
-		if rank[f.Severity] >= rank[args[1]] {
+		if rank[f.Severity] >= rank[args[1]] && strings.HasPrefix(f.Rule, prefix) {
 			lines = append(lines, fmt.Sprintf("%s %s %s %s %s", f.Severity, f.Rule, f.Environment, f.Key, f.Path))
 		}
 	}
