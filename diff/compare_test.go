@@ -21,7 +21,7 @@ func TestCompareChanges(t *testing.T) {
 			"port":           num("5432"),
 			"parameters":     map[string]any{"max_connections": "400", "work_mem": "4MB"},
 			"zones":          []any{"a", "b"},
-			"only_prod":      true,
+			"only_ref":       true,
 		}),
 		res("aws.rds.instance", "prod-replica", nil, nil),
 	}}
@@ -33,7 +33,7 @@ func TestCompareChanges(t *testing.T) {
 			"port":           num("5432"),
 			"parameters":     map[string]any{"max_connections": "100", "work_mem": "4MB"},
 			"zones":          []any{"a", "b"},
-			"only_staging":   "x",
+			"only_other":     "x",
 		}),
 	}}
 	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}}}})
@@ -50,8 +50,8 @@ func TestCompareChanges(t *testing.T) {
 		gotChanges = append(gotChanges, got{c.Pair.Key, c.Path, c.Kind, c.Ref, c.Other})
 	}
 	want := []got{
-		{"db", "only_prod", Removed, true, nil},
-		{"db", "only_staging", Added, nil, "x"},
+		{"db", "only_other", Added, nil, "x"},
+		{"db", "only_ref", Removed, true, nil},
 		{"db", "parameters.max_connections", Changed, "400", "100"},
 		{"db", "read_replicas", Changed, num("2"), num("0")},
 		{"replica", "", Removed, "prod-replica", nil},

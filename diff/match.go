@@ -37,6 +37,12 @@ type KeyInfo struct {
 // keyOf derives a resource's key in env, in order of precedence: the
 // collector's key, an alias, a tag, the name with the environment's tokens removed.
 func keyOf(r *snapshot.Resource, tokens []string, o *MatchOptions) (key, how string) {
+	key, how = keyOfRaw(r, tokens, o)
+	// Generator hashes (kustomize, pod templates) carry no identity.
+	return snapshot.StripGeneratedSuffixes(key), how
+}
+
+func keyOfRaw(r *snapshot.Resource, tokens []string, o *MatchOptions) (key, how string) {
 	if r.Key != "" {
 		return r.Key, "collector"
 	}

@@ -81,19 +81,73 @@ func emit(out *[]Change, p *Pair, path snapshot.Path, s snapshot.Step, kind Kind
 }
 
 func (w *walker) walkMap(p *Pair, path snapshot.Path, a, b map[string]any, out *[]Change) {
+	var onlyA, onlyB []string
 	for k, av := range a {
 		bv, ok := b[k]
 		if !ok {
-			emit(out, p, path, snapshot.Key(k), Removed, av, nil)
+			onlyA = append(onlyA, k)
 			continue
 		}
 		w.walkValue(p, path, snapshot.Key(k), av, bv, out)
 	}
-	for k, bv := range b {
+	for k := range b {
 		if _, ok := a[k]; !ok {
-			emit(out, p, path, snapshot.Key(k), Added, nil, bv)
+			onlyB = append(onlyB, k)
 		}
 	}
+	if len(onlyA) > 0 && len(onlyB) > 0 {
+		onlyA, onlyB = w.pairTokenKeys(p, path, a, b, onlyA, onlyB, out)
+	}
+	for _, k := range onlyA {
+		emit(out, p, path, snapshot.Key(k), Removed, a[k], nil)
+	}
+	for _, k := range onlyB {
+		emit(out, p, path, snapshot.Key(k), Added, nil, b[k])
+	}
+}
+
+// pairTokenKeys pairs the keys present on one side only that are the same
+// once each side's environment tokens are removed (containers named
+// app-production and app-staging, hosts as keys), walking each such pair
+// under the key without tokens. It returns the keys still unpaired.
+func (w *walker) pairTokenKeys(p *Pair, path snapshot.Path, a, b map[string]any, onlyA, onlyB []string, out *[]Change) ([]string, []string) {
+	strip := func(k string, tokens []string) string { return snapshot.StripTokens(k, tokens) }
+	byStripped := make(map[string]string, len(onlyB))
+	dup := map[string]bool{}
+	for _, k := range onlyB {
+		s := strip(k, w.otherTokens)
+		if _, seen := byStripped[s]; seen {
+			dup[s] = true
+		}
+		byStripped[s] = k
+	}
+	paired := map[string]bool{}
+	restA := onlyA[:0:0]
+	seenA := map[string]int{}
+	for _, k := range onlyA {
+		seenA[strip(k, w.refTokens)]++
+	}
+	for _, k := range onlyA {
+		s := strip(k, w.refTokens)
+		bk, ok := byStripped[s]
+		if !ok || dup[s] || seenA[s] > 1 || (s == k && s == bk) {
+			restA = append(restA, k)
+			continue
+		}
+		if _, clash := a[s]; clash && s != k {
+			restA = append(restA, k)
+			continue
+		}
+		paired[bk] = true
+		w.walkValue(p, path, snapshot.Key(s), a[k], b[bk], out)
+	}
+	restB := onlyB[:0:0]
+	for _, k := range onlyB {
+		if !paired[k] {
+			restB = append(restB, k)
+		}
+	}
+	return restA, restB
 }
 
 // walkValue compares the values at path+s, present on both sides.
@@ -131,6 +185,10 @@ func (w *walker) same(a, b any) bool {
 	}
 	// A value made only of tokens is the environment's name itself
 	// (role: primary / standby): that difference is for the rules to judge.
+	as, bs = snapshot.StripGeneratedSuffixes(as), snapshot.StripGeneratedSuffixes(bs)
+	if as == bs {
+		return true // the same name but for a generator's hash (app-config-t285g2fh54)
+	}
 	sa := snapshot.StripWords(as, w.refTokens, valueSeparators)
 	return sa != "" && sa == snapshot.StripWords(bs, w.otherTokens, valueSeparators)
 }
@@ -276,7 +334,7 @@ func uniqueField(field string, l []any, tokens []string) bool {
 		if !ok || t == "" {
 			return false
 		}
-		t = snapshot.StripTokens(t, tokens)
+		t = snapshot.StripTokens(snapshot.StripGeneratedSuffixes(t), tokens)
 		if seen[t] {
 			return false
 		}
@@ -288,7 +346,7 @@ func uniqueField(field string, l []any, tokens []string) bool {
 func (w *walker) pairByIdentity(field string, a, b []any) []elemPair {
 	id := func(e any, tokens []string) string {
 		t, _ := snapshot.ScalarText(e.(map[string]any)[field])
-		return snapshot.StripTokens(t, tokens)
+		return snapshot.StripTokens(snapshot.StripGeneratedSuffixes(t), tokens)
 	}
 	idx := make(map[string]int, len(a))
 	pairs := make([]elemPair, 0, max(len(a), len(b)))
@@ -313,6 +371,7 @@ func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
 	type slot struct{ elems []int }
 	keyOf := func(e any, tokens []string) string {
 		t, _ := snapshot.ScalarText(e)
+		t = snapshot.StripGeneratedSuffixes(t)
 		if s, ok := e.(string); ok && !snapshot.IsFingerprint(s) {
 			if stripped := snapshot.StripWords(t, tokens, valueSeparators); stripped != "" {
 				return stripped

@@ -172,3 +172,41 @@ func sortedCopy(s []string) []string {
 	}
 	return out
 }
+
+func TestMapKeysThatDifferOnlyByTokensPair(t *testing.T) {
+	prod := m("containers", m("caesar-production-app", m("image_repository", "zooniverse/caesar", "readiness_probe", "http_get"), "sidecar", m("image_repository", "envoy")))
+	stg := m("containers", m("caesar-staging-app", m("image_repository", "zooniverse/caesar", "readiness_probe", "none")))
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{
+		{"containers.caesar-app.readiness_probe", Changed, "http_get", "none"},
+		{"containers.sidecar", Removed, m("image_repository", "envoy"), nil},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+func TestGeneratorHashesAreStripped(t *testing.T) {
+	// Resource names: app-config-t285g2fh54 and app-config-m4bgd77cc2 pair,
+	// so the key drift inside the ConfigMaps is compared.
+	prod := &snapshot.Snapshot{Environment: "prod", Resources: []snapshot.Resource{
+		res("kubernetes.core.configmap", "app-config-t285g2fh54", nil, m("entries", []any{"A", "B"})),
+		res("kubernetes.apps.deployment", "api", nil, m("env_from", []any{"configmap/app-config-t285g2fh54"}, "volumes", []any{m("name", "cfg", "config_map", "app-config-t285g2fh54")})),
+	}}
+	stg := &snapshot.Snapshot{Environment: "staging", Resources: []snapshot.Resource{
+		res("kubernetes.core.configmap", "app-config-m4bgd77cc2", nil, m("entries", []any{"A"})),
+		res("kubernetes.apps.deployment", "api", nil, m("env_from", []any{"configmap/app-config-m4bgd77cc2"}, "volumes", []any{m("name", "cfg", "config_map", "app-config-m4bgd77cc2")})),
+	}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range r.Changes {
+		got = append(got, c.Pair.Key+" "+c.Path+" "+string(c.Kind))
+	}
+	want := []string{"app-config entries[=B] removed"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}

@@ -32,6 +32,7 @@ import (
 //	is_number(v)          whether v is a number or a numeric string
 //	as_number(v)          v as a number (numeric strings included); NaN otherwise
 //	is_bool(v)            whether v is a boolean or spells one (true/false, yes/no, on/off)
+//	truthy(v)             whether v counts as on/present (not null, false, 0, "", "false", "off", …)
 var celEnv = func() *cel.Env {
 	env, err := cel.NewEnv(
 		cel.Variable("ref", cel.MapType(cel.StringType, cel.DynType)),
@@ -63,6 +64,9 @@ var celEnv = func() *cel.Env {
 					}
 					return types.Double(f)
 				}))),
+		cel.Function("truthy",
+			cel.Overload("truthy_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(snapshot.Truthy(v.Value())) }))),
 		cel.Function("is_bool",
 			cel.Overload("is_bool_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(isBool(v.Value())) }))),
@@ -97,7 +101,8 @@ func compileCEL(expr string) (cel.Program, error) {
 	if t := ast.OutputType(); t != cel.BoolType && t != cel.DynType {
 		return nil, fmt.Errorf("condition must be true or false, not %s", t)
 	}
-	prg, err := celEnv.Program(ast)
+	// OptOptimize compiles constant regular expressions (leaf.matches(...)) once.
+	prg, err := celEnv.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fmt.Errorf("invalid condition: %w", err)
 	}

@@ -28,6 +28,10 @@ type Engine struct {
 	// with, so that equal values are looked for only there; nil when some
 	// differ rule's path starts with a wildcard.
 	differRoots []string
+	// checks are the enabled rules that run a built-in check (isolation), by check.
+	checks map[string]*Rule
+	// isolation configures the isolation checks (SetIsolation).
+	isolation *isolationConfig
 }
 
 // NewEngine prepares rules for evaluation. Disabled rules are dropped.
@@ -35,6 +39,13 @@ func NewEngine(rules []*Rule) *Engine {
 	e := &Engine{}
 	for _, r := range rules {
 		if r.Disabled {
+			continue
+		}
+		if r.Check != "" {
+			if e.checks == nil {
+				e.checks = map[string]*Rule{}
+			}
+			e.checks[r.Check] = r
 			continue
 		}
 		e.ordered = append(e.ordered, r)
@@ -164,6 +175,7 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 			}
 		}
 	}
+	out = append(out, e.isolate(res)...)
 	ws := make([]Waiver, len(waivers))
 	copy(ws, waivers)
 	for i := range out {
@@ -269,13 +281,14 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 }
 
 // judgeSubtree judges a change that adds or removes a whole non-empty map
-// (an attribute group present on one side only). When only a general rule
-// (a path glob without literal characters, like unclassified) would decide
-// at the group itself, its leaves are judged one by one instead, so that
-// rules written for them (secret_fingerprints.**, parameters.**) apply.
+// (an attribute group present on one side only). When only a general
+// fallback rule (a path glob without literal characters, like
+// unclassified) would decide at the group itself, its leaves are judged one
+// by one instead, so that rules written for them (secret_fingerprints.**,
+// parameters.**) apply; a semantic rule decides for the group as a whole.
 func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) []Finding {
 	f, ok, r := e.decide(res, c, cache)
-	if r != nil && r.pathGlob.Literal > 0 {
+	if r != nil && (r.pathGlob.Literal > 0 || r.Tier != TierFallback) {
 		if ok {
 			return []Finding{f}
 		}

@@ -114,3 +114,74 @@ func TestAbsentIsNotZero(t *testing.T) {
 		t.Errorf("the variable set in prod only must still be reported: [%s]", summary(fs))
 	}
 }
+
+func TestSecretsOnTheRuleSide(t *testing.T) {
+	fp := func(c string) string { return "redacted:hmac-sha256:" + strings.Repeat(c, 32) }
+	has := func(fs []Finding, rule string, sev Severity) bool {
+		for _, f := range fs {
+			if f.Rule == rule && f.Severity == sev {
+				return true
+			}
+		}
+		return false
+	}
+	attrs := func(keys map[string]any, fps map[string]any) map[string]any {
+		return map[string]any{"keys": keys, "secret_fingerprints": fps}
+	}
+	// A real secret shared: error.
+	fs := judgeTyped(t, "files.config.file", attrs(map[string]any{"SMTP_PASSWORD": fp("a")}, map[string]any{"keys.SMTP_PASSWORD": fp("a")}),
+		attrs(map[string]any{"SMTP_PASSWORD": fp("a")}, map[string]any{"keys.SMTP_PASSWORD": fp("a")}))
+	if !has(fs, "secret-shared", Error) {
+		t.Errorf("shared password: [%s]", summary(fs))
+	}
+	// Numbers, durations and references under secret-looking names are no secrets.
+	for _, k := range []string{"keys.jwt.token-time-to-live.inMilliSeconds", "keys.TOKEN_TTL_SECONDS", "keys.env[name=DB].valueFrom.secretKeyRef.key", "keys.namespace_secrets.api.NOTIFY_APIKEY"} {
+		fs = judgeTyped(t, "files.config.file", map[string]any{"secret_fingerprints": map[string]any{k: fp("b")}}, map[string]any{"secret_fingerprints": map[string]any{k: fp("b")}})
+		if has(fs, "secret-shared", Error) {
+			t.Errorf("%s is no secret: [%s]", k, summary(fs))
+		}
+	}
+	// A secret that differs is expected.
+	fs = judgeTyped(t, "files.config.file", attrs(map[string]any{"SMTP_PASSWORD": fp("a")}, nil), attrs(map[string]any{"SMTP_PASSWORD": fp("c")}, nil))
+	if len(fs) != 0 {
+		t.Errorf("different secrets are expected: [%s]", summary(fs))
+	}
+	// Fingerprinted switches and numbers that differ are not silently dropped.
+	fs = judgeTyped(t, "files.config.file", attrs(map[string]any{"AUTH_ENABLED": fp("a"), "PASSWORD_MIN_LENGTH": fp("d")}, nil), attrs(map[string]any{"AUTH_ENABLED": fp("e"), "PASSWORD_MIN_LENGTH": fp("f")}, nil))
+	if !has(fs, "feature-switch-differs", Warning) || len(fs) != 2 {
+		t.Errorf("a fingerprinted switch or length that differs must be judged: [%s]", summary(fs))
+	}
+	// In clear, they are judged like any value.
+	fs = judgeTyped(t, "files.config.file", map[string]any{"keys": map[string]any{"AUTH_ENABLED": "true", "TOKEN_TTL_SECONDS": "900"}}, map[string]any{"keys": map[string]any{"AUTH_ENABLED": "false", "TOKEN_TTL_SECONDS": "2592000"}})
+	if !has(fs, "feature-switch-differs", Warning) || len(fs) != 2 {
+		t.Errorf("AUTH_ENABLED and TOKEN_TTL_SECONDS: [%s]", summary(fs))
+	}
+}
+
+func TestSwitchesAndNoise(t *testing.T) {
+	kv := func(k string, v any) map[string]any { return map[string]any{"keys": map[string]any{k: v}} }
+	empty := map[string]any{"keys": map[string]any{}}
+	tests := []struct {
+		name     string
+		ref, oth map[string]any
+		rule     string
+		sev      Severity
+	}{
+		{"switch on in staging only", empty, kv("feature.flags.enable-hmcts-sqs", true), "feature-switch-extra", Warning},
+		{"bypass in staging only", empty, kv("BYPASS_DFE_SIGN_IN", "true"), "feature-switch-extra", Warning},
+		{"switch set in prod only", kv("Sharepoint.Enabled", true), empty, "feature-switch-missing", Warning},
+		{"alerts in prod only", kv("enable_alerts", true), empty, "", Info},
+		{"any boolean that flips", kv("db_storage_encrypted", true), kv("db_storage_encrypted", false), "feature-switch-differs", Warning},
+		{"a log switch", kv("LOG-CLIENT-CREDENTIALS-JWT-INFO", true), kv("LOG-CLIENT-CREDENTIALS-JWT-INFO", false), "", Info},
+		{"memory set in prod only", kv("worker_memory", "2Gi"), empty, "key-set-once-sizing-or-identity", Info},
+		{"maintenance window in prod only", map[string]any{"keys": map[string]any{"azure_maintenance_window": map[string]any{"day_of_week": n("0"), "start_hour": n("3")}}}, empty, "key-set-once-sizing-or-identity", Info},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := judgeTyped(t, "files.config.file", tt.ref, tt.oth)
+			if len(fs) != 1 || (tt.rule != "" && fs[0].Rule != tt.rule) || fs[0].Severity != tt.sev {
+				t.Errorf("want one %s %s, got [%s]", tt.sev, tt.rule, summary(fs))
+			}
+		})
+	}
+}

@@ -130,3 +130,69 @@ func containsAnyFold(s string, tokens []string) bool {
 // separators and camel-case boundaries: "spring.kafka.bootstrapServers" gives
 // spring, kafka, bootstrap, servers; SMTP_PASSWORD gives smtp, password.
 func NameWords(name string) []string { return nameTokens(name) }
+
+// generatedSuffix matches the content hashes generators append to names:
+// kustomize's configMapGenerator/secretGenerator (-t285g2fh54) and
+// Kubernetes' pod-template hashes (-5d4f8c7b9c), written in the alphabet
+// both use (no vowels, no 0, 1 or 3), with at least one digit.
+const hashAlphabet = "bcdfghjklmnpqrstvwxz2456789"
+
+// StripGeneratedSuffixes removes generator hash suffixes from a name and
+// from every name inside a longer value ("configmap/app-config-t285g2fh54"
+// gives "configmap/app-config"): they carry no identity, and differ between
+// environments for the same resource.
+func StripGeneratedSuffixes(s string) string {
+	if len(s) < 6 || strings.IndexByte(s, '-') < 0 || !hasHashRun(s) {
+		return s
+	}
+	var b strings.Builder
+	i := 0
+	for i < len(s) {
+		j := strings.IndexByte(s[i:], '-')
+		if j < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		j += i
+		b.WriteString(s[i:j])
+		end := j + 1
+		for end < len(s) && strings.IndexByte(hashAlphabet, s[end]) >= 0 {
+			end++
+		}
+		n := end - j - 1
+		if (n == 10 || n == 9 || n == 5) && hasDigit(s[j+1:end]) && (end == len(s) || !isNameChar(s[end])) {
+			i = end // drop "-hash"
+			continue
+		}
+		b.WriteByte('-')
+		i = j + 1
+	}
+	return b.String()
+}
+
+func hasDigit(s string) bool {
+	return strings.IndexAny(s, "0123456789") >= 0
+}
+
+func isNameChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// hasHashRun reports, without allocating, whether s holds a "-hash" that
+// StripGeneratedSuffixes would remove.
+func hasHashRun(s string) bool {
+	for j := 0; j < len(s); j++ {
+		if s[j] != '-' {
+			continue
+		}
+		end := j + 1
+		for end < len(s) && strings.IndexByte(hashAlphabet, s[end]) >= 0 {
+			end++
+		}
+		n := end - j - 1
+		if (n == 10 || n == 9 || n == 5) && hasDigit(s[j+1:end]) && (end == len(s) || !isNameChar(s[end])) {
+			return true
+		}
+	}
+	return false
+}

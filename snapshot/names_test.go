@@ -50,3 +50,23 @@ func TestStripWords(t *testing.T) {
 		}
 	}
 }
+
+func TestStripGeneratedSuffixes(t *testing.T) {
+	tests := map[string]string{
+		"app-config-t285g2fh54":               "app-config",
+		"app-config-m4bgd77cc2":               "app-config",
+		"configmap/app-config-t285g2fh54":     "configmap/app-config",
+		"web-5d4f8c7b9c":                      "web",
+		"web-5d4f8c7b9c-x7k2p":                "web",
+		"app-monitoring":                      "app-monitoring",
+		"orders-db-replica-1":                 "orders-db-replica-1",
+		"payments-bcdfghjklm":                 "payments-bcdfghjklm", // no digit: a word, not a hash
+		"app-config-t285g2fh54.yaml":          "app-config.yaml",
+		"secret/db-credentials-8g2h5k7m9t ok": "secret/db-credentials ok",
+	}
+	for in, want := range tests {
+		if got := StripGeneratedSuffixes(in); got != want {
+			t.Errorf("StripGeneratedSuffixes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -450,23 +450,33 @@ func (c *Collector) accountErr(a account, label string, err error) error {
 // its label and resources (named label/… when the source collects several
 // accounts).
 func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a account, regions []string) (string, []snapshot.Resource, error) {
-	acct, err := c.account(ctx, base)
-	if err != nil {
-		if a.roleARN != "" {
-			err = fmt.Errorf("enter the account through %s: %w", a.roleARN, err)
-		}
-		if !c.multiAccount() {
-			err = fmt.Errorf("aws source %s: identify the account: %w", c.source, err)
-		}
-		return a.label, nil, c.accountErr(a, a.label, err)
-	}
+	var acct snapshot.Resource
+	var acctErr error
+	acctDone := make(chan struct{})
 	label := a.label
-	if a.aliasLabel {
-		alias, err := aliasOf(ctx, base)
-		if err != nil {
-			return a.id, nil, c.accountErr(a, a.id, err)
+	if a.roleARN != "" {
+		// Another account is entered first: a role that cannot be assumed
+		// fails the account once, not once per service.
+		acct, acctErr = c.account(ctx, base)
+		if acctErr != nil {
+			return a.label, nil, c.accountErr(a, a.label, fmt.Errorf("enter the account through %s: %w", a.roleARN, acctErr))
 		}
-		label = accountLabel(alias, a.id)
+		if a.aliasLabel {
+			alias, err := aliasOf(ctx, base)
+			if err != nil {
+				return a.id, nil, c.accountErr(a, a.id, err)
+			}
+			label = accountLabel(alias, a.id)
+		}
+		close(acctDone)
+	} else {
+		// The source's own account is identified alongside the services: a
+		// failure there fails the source like a failed service, keeping
+		// what the others saw.
+		go func() {
+			defer close(acctDone)
+			acct, acctErr = c.account(ctx, base)
+		}()
 	}
 	type unit struct {
 		region, service string
@@ -537,13 +547,19 @@ func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a accou
 		}
 		alarms[u.region] = m
 	}
-	if c.multiAccount() {
-		// The account's resource pairs by its label, tokens stripped
-		// ("payments-prod" and "payments-staging"), not by the source.
-		acct.Name, acct.Key = label, ""
-	}
-	out := []snapshot.Resource{acct}
+	<-acctDone
+	var out []snapshot.Resource
 	var errs []error
+	if acctErr != nil {
+		errs = append(errs, fmt.Errorf("identify the account: %w", acctErr))
+	} else {
+		if c.multiAccount() {
+			// The account's resource pairs by its label, tokens stripped
+			// ("payments-prod" and "payments-staging"), not by the source.
+			acct.Name, acct.Key = label, ""
+		}
+		out = append(out, acct)
+	}
 	for _, u := range units {
 		if u.err != nil {
 			errs = append(errs, u.err)
