@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -339,4 +340,37 @@ func aliasOf(ctx context.Context, cfg aws.Config) (string, error) {
 		return "", nil
 	}
 	return out.AccountAliases[0], nil
+}
+
+// shardAccounts keeps the accounts of the shard, named by id or by their
+// configured or organization name. A shard account that names none of the
+// source's accounts is an error: the part would silently hold nothing.
+func (c *Collector) shardAccounts(targets []account) ([]account, error) {
+	if c.shard == nil || len(c.shard.Accounts) == 0 {
+		return targets, nil
+	}
+	var kept []account
+	for _, want := range c.shard.Accounts {
+		found := false
+		for _, a := range targets {
+			if a.id == want || a.label != "" && a.label == want {
+				found = true
+				if !slices.ContainsFunc(kept, func(k account) bool { return k.id == a.id }) {
+					kept = append(kept, a)
+				}
+			}
+		}
+		if !found {
+			var known []string
+			for _, a := range targets {
+				k := a.id
+				if a.label != "" {
+					k += " (" + a.label + ")"
+				}
+				known = append(known, k)
+			}
+			return nil, fmt.Errorf("the shard's account %s is not among the source's accounts: %s", want, strings.Join(known, ", "))
+		}
+	}
+	return kept, nil
 }

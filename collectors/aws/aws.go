@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ var Kind = collectors.Kind{
 	// restricted config may use only entries the trusted config uses, whole.
 	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id", "accounts", "organization"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name", "parallel_accounts"}},
 	Options:    options{},
+	Shards:     []string{"account", "region"},
 }
 
 // DefaultTimeout bounds one source's whole collection when timeout is not set.
@@ -84,6 +86,8 @@ type Collector struct {
 	accounts         []account
 	org              *organizationOption
 	parallelAccounts int
+	// shard, when set, collects only some accounts and regions.
+	shard *snapshot.Shard
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -194,6 +198,17 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 		c.regionInName = *o.RegionInName
 	} else {
 		c.regionInName = len(c.regions) > 1
+	}
+	if sh := deps.Shard; sh != nil {
+		if len(sh.Accounts) > 0 && !c.multiAccount() {
+			return nil, src.Errorf("accounts", "a shard of accounts (%s) needs a source that lists accounts or discovers an organization", strings.Join(sh.Accounts, ", "))
+		}
+		for _, r := range sh.Regions {
+			if len(c.regions) > 0 && !slices.Contains(c.regions, r) {
+				return nil, src.Errorf("regions", "the shard's region %s is not among the source's regions (%s)", r, strings.Join(c.regions, ", "))
+			}
+		}
+		c.shard = sh
 	}
 	return c, nil
 }
@@ -370,8 +385,18 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		regions = []string{base.Region}
 	}
+	if c.shard != nil {
+		for _, r := range c.shard.Regions {
+			if !slices.Contains(regions, r) {
+				return nil, fmt.Errorf("aws source %s: the shard's region %s is not among the source's regions (%s)", c.source, r, strings.Join(regions, ", "))
+			}
+		}
+	}
 	targets, err := c.targets(ctx, base)
 	if err != nil {
+		return nil, fmt.Errorf("aws source %s: %w", c.source, err)
+	}
+	if targets, err = c.shardAccounts(targets); err != nil {
 		return nil, fmt.Errorf("aws source %s: %w", c.source, err)
 	}
 	type result struct {
@@ -483,10 +508,17 @@ func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a accou
 		items           []item
 		err             error
 	}
+	// A shard of regions holds the global services (S3, IAM) and the
+	// account itself only if it holds the first region, where they are
+	// collected: exactly one part of a sharded source has them.
+	inShard := func(rg string) bool {
+		return c.shard == nil || len(c.shard.Regions) == 0 || slices.Contains(c.shard.Regions, rg)
+	}
+	ownsGlobal := inShard(regions[0])
 	var units []*unit
 	for ri, rg := range regions {
 		for _, s := range c.services {
-			if services[s].global && ri > 0 {
+			if services[s].global && (ri > 0 || !ownsGlobal) || !services[s].global && !inShard(rg) {
 				continue
 			}
 			units = append(units, &unit{region: rg, service: s})
@@ -552,7 +584,7 @@ func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a accou
 	var errs []error
 	if acctErr != nil {
 		errs = append(errs, fmt.Errorf("identify the account: %w", acctErr))
-	} else {
+	} else if ownsGlobal {
 		if c.multiAccount() {
 			// The account's resource pairs by its label, tokens stripped
 			// ("payments-prod" and "payments-staging"), not by the source.
