@@ -370,6 +370,9 @@ var (
 	s3Virtual = regexp.MustCompile(`^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$`)
 	// s3Path is the service host of a path-style URL: s3.amazonaws.com/bucket.
 	s3Path = regexp.MustCompile(`^s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$`)
+	// azureStorage is an Azure storage account's service host:
+	// account.blob.core.windows.net (and dfs, queue, file, table).
+	azureStorage = regexp.MustCompile(`^([a-z0-9]{3,24})\.(blob|dfs|queue|file|table)\.core\.windows\.net$`)
 	// sqsHost is sqs.eu-west-1.amazonaws.com or the legacy eu-west-1.queue.amazonaws.com.
 	sqsHost = regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$`)
 )
@@ -382,6 +385,14 @@ func awsResource(host, path string) (Endpoint, bool) {
 	}
 	if s3Path.MatchString(host) && seg[0] != "" && bucketName.MatchString(seg[0]) {
 		return Endpoint{Kind: Bucket, ID: "s3://" + seg[0]}, true
+	}
+	if m := azureStorage.FindStringSubmatch(host); m != nil && seg[0] != "" {
+		// One storage account holds each environment's container.
+		kind := Bucket
+		if m[2] == "queue" {
+			kind = Queue
+		}
+		return Endpoint{Kind: kind, ID: "azure://" + m[1] + "." + m[2] + "/" + strings.ToLower(seg[0])}, true
 	}
 	if host == "storage.googleapis.com" && seg[0] != "" && bucketName.MatchString(seg[0]) {
 		return Endpoint{Kind: Bucket, ID: "gs://" + seg[0]}, true
