@@ -42,6 +42,15 @@ type Change struct {
 	Kind  Kind
 	// Ref and Other are the values; nil on the side where Kind says absent.
 	Ref, Other any
+	// Set is set on the change of a member of a list compared as a set
+	// (path[=member]): the whole lists on both sides, shared by the
+	// changes of the same list, so that a judge can speak of the list once.
+	Set *SetLists
+}
+
+// SetLists are the two sides of a list compared as a set.
+type SetLists struct {
+	Ref, Other []any
 }
 
 // NotCompared is a resource whose partner cannot be judged missing because

@@ -210,3 +210,33 @@ func TestGeneratorHashesAreStripped(t *testing.T) {
 		t.Errorf("changes (-want +got):\n%s", d)
 	}
 }
+
+// TestFileNamesThatDifferByTokensDiffer: two file names that differ only by
+// the environment's word are two files (a Dockerfile per environment), not
+// the same value; host names that follow the convention stay equal.
+func TestFileNamesThatDifferByTokensDiffer(t *testing.T) {
+	prod := m("dockerfile", "Dockerfile.production", "config", "config/prod.yaml", "host", "api.prod.internal", "dir", "/mnt/app-production-assets")
+	stg := m("dockerfile", "Dockerfile.staging", "config", "config/staging.yaml", "host", "api.staging.internal", "dir", "/mnt/app-staging-assets")
+	got := compareAttrs(t, MatchOptions{}, prod, stg)
+	want := []gotChange{
+		{"config", Changed, "config/prod.yaml", "config/staging.yaml"},
+		{"dockerfile", Changed, "Dockerfile.production", "Dockerfile.staging"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+}
+
+// TestSetMembersShareTheirLists: the changes of the members of one set
+// carry both whole lists, so that a judge can speak of the list once.
+func TestSetMembersShareTheirLists(t *testing.T) {
+	prod := &snapshot.Snapshot{Environment: "prod", Resources: []snapshot.Resource{res("files.config.file", "v.yaml", nil, m("entries", []any{"A", "B", "C"}))}}
+	stg := &snapshot.Snapshot{Environment: "staging", Resources: []snapshot.Resource{res("files.config.file", "v.yaml", nil, m("entries", []any{"C"}))}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": prod, "staging": stg}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Changes) != 2 || r.Changes[0].Set == nil || r.Changes[0].Set != r.Changes[1].Set || len(r.Changes[0].Set.Ref) != 3 || len(r.Changes[0].Set.Other) != 1 {
+		t.Errorf("changes %+v: want two member changes sharing both lists", r.Changes)
+	}
+}

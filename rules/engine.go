@@ -144,6 +144,7 @@ func (c *change) segments() snapshot.LooseSegments {
 func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Evaluation {
 	var out []Finding
 	cache := map[*diff.Pair][2]map[string]any{}
+	var sets map[setKey][]setMember
 	for i := range res.Changes {
 		c := change{Change: res.Changes[i]}
 		if isSubtree(&c) {
@@ -151,9 +152,17 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 			continue
 		}
 		if f, ok := e.judge(res, &c, cache); ok {
+			if c.Set != nil && c.Kind != diff.Changed {
+				k := setKey{c.Pair, c.Steps[:len(c.Steps)-1].String(), f.Rule, c.Kind}
+				if sets == nil {
+					sets = map[setKey][]setMember{}
+				}
+				sets[k] = append(sets[k], setMember{len(out), c.Steps[len(c.Steps)-1].Value, c.Set})
+			}
 			out = append(out, f)
 		}
 	}
+	out = groupSetMembers(res, out, sets)
 	if len(e.differ) > 0 {
 		for _, p := range res.Pairs {
 			if p.Ref == nil || p.Other == nil || !e.anyDifferType(p.Type) {
@@ -189,6 +198,66 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 		}
 	}
 	return ev
+}
+
+// setKey groups the findings about members of one list compared as a set:
+// same pair, list, rule and direction.
+type setKey struct {
+	pair *diff.Pair
+	list string
+	rule string
+	kind diff.Kind
+}
+
+// setMember is a finding about one member of a set: its index in the
+// findings, the member, the lists.
+type setMember struct {
+	idx    int
+	member string
+	set    *diff.SetLists
+}
+
+// groupSetMembers turns the findings of one rule about several members of
+// the same set, missing (or extra) on the same side, into one finding
+// about the list that names them (entries: A, B, C set in prod only), with
+// both whole lists as its values: one decision for the reader, not one per
+// member. A member alone keeps its own finding.
+func groupSetMembers(res *diff.Result, out []Finding, sets map[setKey][]setMember) []Finding {
+	if len(sets) == 0 {
+		return out
+	}
+	drop := map[int]bool{}
+	var merged []Finding
+	for k, ms := range sets {
+		if len(ms) < 2 {
+			continue
+		}
+		g := out[ms[0].idx]
+		g.Path = k.list
+		members := make([]string, len(ms))
+		for i, m := range ms {
+			drop[m.idx] = true
+			members[i] = m.member
+		}
+		sort.Strings(members)
+		g.Values = map[string]any{res.Reference: ms[0].set.Ref, k.pair.Env: ms[0].set.Other}
+		where, not := res.Reference, k.pair.Env
+		if k.kind == diff.Added {
+			where, not = not, where
+		}
+		g.Message = fmt.Sprintf("%s: %s: %s in %s but not in %s (%s)", k.pair.Key, k.list, strings.Join(members, ", "), where, not, strings.ToLower(g.Title[:1])+g.Title[1:])
+		merged = append(merged, g)
+	}
+	if len(merged) == 0 {
+		return out
+	}
+	kept := out[:0]
+	for i, f := range out {
+		if !drop[i] {
+			kept = append(kept, f)
+		}
+	}
+	return append(kept, merged...)
 }
 
 // isSubtree reports whether a change adds or removes a non-empty map below
