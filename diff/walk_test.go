@@ -240,3 +240,48 @@ func TestSetMembersShareTheirLists(t *testing.T) {
 		t.Errorf("changes %+v: want two member changes sharing both lists", r.Changes)
 	}
 }
+
+// TestTokenHints: resources that stay unpaired because their names hold a
+// data centre's name where the other environment's hold a token are named
+// with the word to add to the tokens; one coincidence is no hint.
+func TestTokenHints(t *testing.T) {
+	mk := func(env string, names ...string) *snapshot.Snapshot {
+		s := &snapshot.Snapshot{Environment: env}
+		for _, n := range names {
+			s.Resources = append(s.Resources, res("aws.ec2.group", n, nil, m("x", "1")))
+		}
+		return s
+	}
+	tokens := map[string][]string{"prod": {"prod"}, "staging": {"staging"}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{
+		"prod":    mk("prod", "eqiad-web", "eqiad-db", "eqiad-cache", "shared-dns"),
+		"staging": mk("staging", "staging-web", "staging-db", "staging-cache", "staging-queue-codfw", "shared-dns"),
+	}, Options{Match: MatchOptions{Tokens: tokens}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []TokenHint{{Env: "prod", Word: "eqiad", Pairs: 3, Against: "staging", Example: "eqiad-cache"}}
+	if d := cmp.Diff(want, r.TokenHints); d != "" {
+		t.Errorf("hints (-want +got):\n%s", d)
+	}
+	// The word in place of another on both sides: both are named.
+	r, err = Compare("prod", map[string]*snapshot.Snapshot{
+		"prod":    mk("prod", "web-eqiad", "db-eqiad"),
+		"staging": mk("staging", "web-codfw", "db-codfw", "one-off"),
+	}, Options{Match: MatchOptions{Tokens: tokens}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []TokenHint{
+		{Env: "prod", Word: "eqiad", Pairs: 2, Against: "staging", Example: "db-eqiad"},
+		{Env: "staging", Word: "codfw", Pairs: 2, Against: "prod", Example: "db-codfw"},
+	}
+	if d := cmp.Diff(want, r.TokenHints); d != "" {
+		t.Errorf("hints (-want +got):\n%s", d)
+	}
+	// A single unpaired resource is no hint.
+	r, _ = Compare("prod", map[string]*snapshot.Snapshot{"prod": mk("prod", "eqiad-web"), "staging": mk("staging", "web")}, Options{Match: MatchOptions{Tokens: tokens}})
+	if len(r.TokenHints) != 0 {
+		t.Errorf("hint from one resource: %v", r.TokenHints)
+	}
+}
