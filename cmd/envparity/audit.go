@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -189,15 +191,21 @@ func (a *app) printMatching(res *diff.Result) {
 
 func (a *app) snapshotCommand() *cobra.Command {
 	var (
-		cfgPath, env, output string
-		quiet                bool
-		trust                trustFlags
+		cfgPath, env, output       string
+		quiet                      bool
+		trust                      trustFlags
+		sources, accounts, regions []string
 	)
 	c := &cobra.Command{
 		Use:   "snapshot --env NAME",
 		Short: "Collect one environment and write its snapshot file",
+		Long: `Collect one environment and write its snapshot file. --source, --account and
+--region collect a part of it (a shard), so that CI jobs can collect in
+parallel; "envparity diff --env prod=a.json,b.json" merges the parts and
+refuses parts that overlap (docs/sharding.md).`,
 		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
   envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
+  envparity snapshot -c envparity.yaml --env prod --source aws --region eu-west-1 -o prod-eu-west-1.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -215,11 +223,20 @@ func (a *app) snapshotCommand() *cobra.Command {
 			if err != nil {
 				return usageError("%v", err)
 			}
+			if selected[0], err = audit.SelectSources(selected[0], sources); err != nil {
+				return usageError("%v", err)
+			}
 			red := a.redactor()
+			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
+			if len(accounts) > 0 || len(regions) > 0 {
+				deps.Shard = &snapshot.Shard{Accounts: dedupe(accounts), Regions: dedupe(regions)}
+			}
+			if err := audit.CheckShard(selected[0], a.registry, deps); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
 			if red.Ephemeral && !quiet {
 				fmt.Fprintf(a.stderr, "warning: %s is not set: secret fingerprints in this snapshot use a per-run key and cannot be compared with other snapshots' (set the same key wherever snapshots are taken)\n", redactionKeyEnv)
 			}
-			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
 			snap := snaps[env]
 			snap.RedactionKeyID = red.KeyID()
@@ -247,26 +264,46 @@ func (a *app) snapshotCommand() *cobra.Command {
 	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
 	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
+	c.Flags().StringSliceVar(&sources, "source", nil, "collect only these sources of the environment")
+	c.Flags().StringSliceVar(&accounts, "account", nil, "collect only these accounts (ids or names) of the selected sources: a shard")
+	c.Flags().StringSliceVar(&regions, "region", nil, "collect only these regions of the selected sources: a shard")
 	trust.register(c)
 	return c
+}
+
+// dedupe returns the values without repeats, in order.
+func dedupe(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (a *app) diffCommand() *cobra.Command {
 	var (
 		cfgPath, reference string
 		explain            bool
+		envFiles           []string
 		out                outputFlags
 	)
 	c := &cobra.Command{
-		Use:   "diff SNAPSHOT SNAPSHOT...",
+		Use:   "diff [SNAPSHOT...] [--env NAME=FILE[,FILE...]]...",
 		Short: "Audit snapshot files offline",
-		Long: `Compare snapshot files written by "envparity snapshot". The reference is
---reference, else the config's reference, else the last file.`,
+		Long: `Compare snapshot files written by "envparity snapshot". Several files of one
+environment (the parts of a sharded collection: one per account, region or
+source) are merged into one; parts that overlap are refused. Give them as
+arguments (each file names its environment) or with --env NAME=FILE,FILE,
+where a FILE may be a glob. The reference is --reference, else the config's
+reference, else the environment of the last file.`,
 		Example: `  envparity diff staging.json prod.json
   envparity diff staging.json prod.json -c envparity.yaml --format json
+  envparity diff --env prod='shards/prod-*.json' --env staging=staging.json
   envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
-		Args: cobra.MinimumNArgs(2),
-		RunE: func(c *cobra.Command, files []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
 			outs, failOn, err := out.plan()
 			if err != nil {
 				return err
@@ -278,27 +315,24 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				out.configFile = cfgPath
 			}
+			files, claims, err := snapshotArgs(args, envFiles)
+			if err != nil {
+				return err
+			}
 			red := a.redactor()
 			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
 			if err != nil {
 				return err
 			}
-			snaps := map[string]*snapshot.Snapshot{}
-			var last string
 			var uses []audit.KeyUse
+			parts := make([]audit.SnapshotFile, len(loaded))
 			for i, s := range loaded {
 				f := files[i]
-				if s.Environment == "" {
-					return &exitError{code: exitUsage, err: &snapshot.InputError{File: f, Line: 1, Col: 1, Field: "environment", Msg: "missing: a snapshot file given to diff must name its environment"}}
-				}
-				if _, dup := snaps[s.Environment]; dup {
-					return usageError("%s: environment %q is given twice", f, s.Environment)
-				}
-				snaps[s.Environment] = s
-				last = s.Environment
+				parts[i] = audit.SnapshotFile{File: f, Env: claims[i], Snapshot: s}
 				// A file's fingerprints were made with the key it records;
 				// a file that records none is fingerprinted now, with this
-				// run's key, unless it holds fingerprints already.
+				// run's key, unless it holds fingerprints already. Keys are
+				// checked per file, before parts are merged.
 				def := s.RedactionKeyID
 				switch {
 				case def != "":
@@ -309,6 +343,13 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 				uses = append(uses, audit.FingerprintKeys(s, f, def)...)
 			}
+			snaps, envs, err := audit.CombineSnapshots(parts)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if len(envs) < 2 {
+				return usageError("diff compares at least two environments; %s hold only %s", strings.Join(files, ", "), strings.Join(envs, ", "))
+			}
 			ref := reference
 			if ref == "" && cfg != nil {
 				if _, ok := snaps[cfg.Reference]; ok {
@@ -316,7 +357,7 @@ func (a *app) diffCommand() *cobra.Command {
 				}
 			}
 			if ref == "" {
-				ref = last
+				ref = loaded[len(loaded)-1].Environment
 			}
 			if _, ok := snaps[ref]; !ok {
 				return usageError("--reference: no snapshot of environment %q among %s", ref, strings.Join(files, ", "))
@@ -335,8 +376,50 @@ func (a *app) diffCommand() *cobra.Command {
 	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")
 	c.Flags().StringVar(&reference, "reference", "", "the environment the others are compared against")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
+	c.Flags().StringArrayVar(&envFiles, "env", nil, "NAME=FILE[,FILE...]: the snapshot files of environment NAME (globs allowed), merged into one")
 	out.register(c)
 	return c
+}
+
+// snapshotArgs lists the snapshot files of diff: the arguments (their
+// environment unclaimed), then each --env NAME=FILE,… with local globs
+// expanded (the environment claimed, so a file of another is refused).
+func snapshotArgs(args, envFiles []string) (files, claims []string, err error) {
+	for _, f := range args {
+		files, claims = append(files, f), append(claims, "")
+	}
+	for _, spec := range envFiles {
+		env, list, ok := strings.Cut(spec, "=")
+		if !ok || env == "" || list == "" {
+			return nil, nil, usageError("--env %q: want NAME=FILE[,FILE...]", spec)
+		}
+		for _, f := range strings.Split(list, ",") {
+			if f == "" {
+				continue
+			}
+			matches := []string{f}
+			if !strings.Contains(f, "://") && strings.ContainsAny(f, "*?[") {
+				if matches, err = filepath.Glob(f); err != nil {
+					return nil, nil, usageError("--env %s: %q is not a valid glob", env, f)
+				}
+				if len(matches) == 0 {
+					return nil, nil, usageError("--env %s: %q matches no file", env, f)
+				}
+			}
+			for _, m := range matches {
+				files, claims = append(files, m), append(claims, env)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, usageError("diff needs snapshot files: give them as arguments or with --env NAME=FILE")
+	}
+	for i, f := range files {
+		if slices.Index(files, f) < i {
+			return nil, nil, usageError("%s is given twice", f)
+		}
+	}
+	return files, claims, nil
 }
 
 // readSnapshots decodes snapshot files concurrently (decoding dominates an

@@ -247,7 +247,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		return nil, fmt.Errorf("%s %s: read body: %w", c.method, c.display(), err)
 	}
 	if !c.expected(resp.StatusCode) {
-		return nil, fmt.Errorf("%s %s answered %s, not %s: what it was asked about could not be read (declare the statuses that are facts in expect_status)", c.method, c.url.Redacted(), statusText(resp), c.expectedText())
+		return nil, fmt.Errorf("%s %s answered %s, not %s: what it was asked about could not be read (declare the statuses that are facts in expect_status)", c.method, c.display(), statusText(resp), c.expectedText())
 	}
 	attrs := map[string]any{"status": resp.StatusCode}
 	if len(c.headers) > 0 {
@@ -270,6 +270,16 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	if len(c.jsonPaths) > 0 {
 		if len(body) > MaxBody {
 			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.display(), MaxBody)
+		}
+		// The body is untrusted input like any file: UTF-8, nesting, number
+		// length and repeated keys are checked before anything is built. A
+		// bad body is a broken source (exit 3), not a config error, so the
+		// positioned error is kept as text, not wrapped.
+		if err := snapshot.CheckUTF8(body, "body"); err != nil {
+			return nil, fmt.Errorf("%s %s: %v", c.method, c.display(), err)
+		}
+		if err := snapshot.CheckJSON(body, "body", snapshot.MaxDepth); err != nil {
+			return nil, fmt.Errorf("%s %s: %v", c.method, c.display(), err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()

@@ -80,9 +80,10 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 }
 
 // Parse reads the objects of a multi-document manifest file. Kinds without
-// parity facts (Service, Secret, RBAC…) are skipped; a document that is not a
-// Kubernetes object is an *snapshot.InputError with its position. Secret
-// command-line arguments are fingerprinted with a key drawn for this call.
+// parity facts (Roles, PVCs, custom resources…) are skipped; a document that
+// is not a Kubernetes object is an *snapshot.InputError with its position.
+// Secret values and secret command-line arguments are fingerprinted with a
+// key drawn for this call.
 func Parse(data []byte, file string, tokens []string) ([]snapshot.Resource, error) {
 	m := newMapper(tokens, nil)
 	res, err := m.parse(data, file)

@@ -35,6 +35,7 @@ var LiveKind = collectors.Kind{
 	Name:    "kubernetes",
 	Summary: "a live Kubernetes cluster through its API server: the manifests' facts plus CRDs, nodes per pool, cluster version and runtime health",
 	New:     NewLive,
+	Options: liveOptions{},
 }
 
 // Pseudo-kinds of the live source: facts that are not one object each.
@@ -66,16 +67,29 @@ var systemNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 var alwaysExcluded = []string{"ConfigMap/*/kube-root-ca.crt", "Service/default/kubernetes"}
 
 type liveOptions struct {
-	Context        string          `yaml:"context"`
-	Kubeconfig     string          `yaml:"kubeconfig"`
-	Namespaces     []string        `yaml:"namespaces"`
-	Exclude        []string        `yaml:"exclude"`
-	Kinds          []string        `yaml:"kinds"`
-	Timeout        config.Duration `yaml:"timeout"`
+	// Context is the kubeconfig context to use (default: the current one).
+	Context string `yaml:"context"`
+	// Kubeconfig is a kubeconfig file, relative to the config file (default:
+	// $KUBECONFIG, ~/.kube/config, then the in-cluster service account).
+	Kubeconfig string `yaml:"kubeconfig"`
+	// Namespaces are globs of the namespaces to read (default: all but
+	// kube-system, kube-public and kube-node-lease).
+	Namespaces []string `yaml:"namespaces"`
+	// Exclude are globs of namespaces, namespace/name or Kind/namespace/name
+	// to leave out.
+	Exclude []string `yaml:"exclude"`
+	// Kinds are the kinds to read (default: all; see docs/sources/kubernetes.md).
+	Kinds []string `yaml:"kinds"`
+	// Timeout bounds the whole source (default 5m).
+	Timeout config.Duration `yaml:"timeout"`
+	// RequestTimeout bounds each request (default 30s).
 	RequestTimeout config.Duration `yaml:"request_timeout"`
-	QPS            float64         `yaml:"qps"`
-	Burst          int             `yaml:"burst"`
-	PageSize       int64           `yaml:"page_size"`
+	// QPS is the client-side rate limit in requests per second (default 20).
+	QPS float64 `yaml:"qps"`
+	// Burst is the rate limiter's burst (default 40).
+	Burst int `yaml:"burst"`
+	// PageSize is the number of objects per list page (default 500).
+	PageSize int64 `yaml:"page_size"`
 }
 
 // Live collects a live cluster's facts. It only lists and gets.

@@ -614,3 +614,44 @@ func TestToNodeDecodesLikeYAML(t *testing.T) {
 		t.Errorf("(-yaml +node):\n%s", d)
 	}
 }
+
+// TestNamespacedRoleIsEnough: with namespaces given by name, a user bound to
+// the documented role in those namespaces only (a RoleBinding) collects
+// their namespaced kinds: the source lists namespace by namespace.
+func TestNamespacedRoleIsEnough(t *testing.T) {
+	c := shopCluster(t)
+	prod := c.Server("prod")
+	bindRole(t, prod, "envparity-reader", "auditor") // creates the ClusterRole
+	v, _ := bindOnce.LoadOrStore(prod.URL+" rolebinding", &sync.Once{})
+	var err error
+	v.(*sync.Once).Do(func() {
+		var cl *kubetest.Client
+		if cl, err = prod.Client(); err == nil {
+			err = cl.Apply(context.Background(), []byte(`apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: envparity-nobody, namespace: shop-prod}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: envparity-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: nobody}]
+`))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := kubeconfig(t, c)
+	kindsOpt := "kinds: [ConfigMap, CronJob, Deployment, HorizontalPodAutoscaler, Ingress, Job, LimitRange, NetworkPolicy, Pod, PodDisruptionBudget, ResourceQuota, Secret, Service, StatefulSet]"
+	got, err := collect(t, liveSource(t, "prod", "kubeconfig: "+kc+", context: prod-nobody, namespaces: [shop-prod], "+kindsOpt))
+	if err != nil {
+		t.Fatalf("a RoleBinding in the namespace is not enough: %v", err)
+	}
+	want, err := collect(t, liveSource(t, "prod", "kubeconfig: "+kc+", context: prod-admin, namespaces: [shop-prod], "+kindsOpt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-admin +namespaced user):\n%s", d)
+	}
+	if _, ok := got["kubernetes.apps.statefulset shop/mongo"]; !ok {
+		t.Errorf("nothing collected: %v", sortedKeys(got))
+	}
+}
