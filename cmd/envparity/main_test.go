@@ -68,6 +68,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HTTP_STAGING_DOWN", stagingDown.URL)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"findings": dbFindings},
 	})
 }
 
