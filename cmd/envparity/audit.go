@@ -171,11 +171,11 @@ func (a *app) printMatching(res *diff.Result) {
 
 func (a *app) snapshotCommand() *cobra.Command {
 	var (
-		cfg          configFlag
-		envs         []string
-		output       string
-		quiet        bool
-		trust        trustFlags
+		cfg    configFlag
+		envs   []string
+		output string
+		quiet  bool
+		trust  trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "snapshot --env ENV",
