@@ -37,6 +37,9 @@ type Options struct {
 	// Width is the terminal width the table must fit (0: no limit, as for
 	// a file or a pipe: every value whole on one line).
 	Width int
+	// Hidden says what Show left out; set by Render, for the formats
+	// that do not list the report's notes (slack).
+	Hidden string
 }
 
 // Reporter renders a report in one format.
@@ -70,18 +73,20 @@ var formats = []Format{
 // at or above opts.Show (see Filter).
 func Render(f Format, w io.Writer, r *rules.Report, opts Options) error {
 	if f.Human {
-		r = Filter(r, opts.Show)
+		if fr, hidden := filter(r, opts.Show); hidden != "" {
+			r, opts.Hidden = fr, hidden
+		}
 	}
 	return f.New().Render(w, r, opts)
 }
 
-// Filter returns r with the findings (and resolved findings) below show
-// left out and a note saying how many, by severity; r itself when nothing
-// is left out. The summary is r's: it still counts every finding, as the
-// verdict does.
-func Filter(r *rules.Report, show rules.Severity) *rules.Report {
+// filter returns r with the findings (and resolved findings) below show
+// left out, and a note saying how many, by severity, added to its notes
+// and returned; r itself and "" when nothing is left out. The summary is
+// r's: it still counts every finding, as the verdict does.
+func filter(r *rules.Report, show rules.Severity) (*rules.Report, string) {
 	if show.Rank() <= rules.Info.Rank() {
-		return r
+		return r, ""
 	}
 	hidden := map[rules.Severity]int{}
 	keep := func(fs []rules.Finding) []rules.Finding {
@@ -97,7 +102,7 @@ func Filter(r *rules.Report, show rules.Severity) *rules.Report {
 	}
 	findings, resolved := keep(r.Findings), keep(r.Resolved)
 	if len(hidden) == 0 {
-		return r
+		return r, ""
 	}
 	c := *r
 	c.Findings, c.Resolved = findings, resolved
@@ -115,8 +120,9 @@ func Filter(r *rules.Report, show rules.Severity) *rules.Report {
 	for _, s := range sevs {
 		parts = append(parts, fmt.Sprintf("%d %s", hidden[s], s))
 	}
-	c.Notes = append(append([]string(nil), r.Notes...), fmt.Sprintf("%s finding(s) below %s are not shown here (--show %s); the counts include them, and the JSON report lists them.", strings.Join(parts, " and "), show, show))
-	return &c
+	note := fmt.Sprintf("%s finding(s) below %s are not shown here (--show %s); the counts include them, and the JSON report lists them.", strings.Join(parts, " and "), show, show)
+	c.Notes = append(append([]string(nil), r.Notes...), note)
+	return &c, note
 }
 
 // Lookup returns the named format, or an error listing the known ones.

@@ -56,22 +56,23 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 	} else {
 		fmt.Fprintln(w, "No drift found in what could be compared; the audit is incomplete (see below).")
 	}
+	width := opts.Width
 	if fixes := remedies(active); len(fixes) > 0 {
 		fmt.Fprintln(w, "\nHow to fix (envparity rules explain RULE tells why it matters):")
 		for _, f := range fixes {
-			fmt.Fprintf(w, "  %s: %s\n", f.Rule, f.Remedy)
+			prose(w, width, "  ", "    ", f.Rule+": "+f.Remedy)
 		}
 	}
 	if len(r.Resolved) > 0 {
 		fmt.Fprintf(w, "\nResolved since the baseline (%d):\n", len(r.Resolved))
 		for _, f := range r.Resolved {
-			fmt.Fprintf(w, "  %s %s %s %s%s\n", f.Severity, f.Rule, f.Type, f.Key, pathSuffix(f.Path)+firstSeen(f))
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s %s %s %s%s", f.Severity, f.Rule, f.Type, f.Key, pathSuffix(f.Path)+firstSeen(f)))
 		}
 	}
 	if len(waived) > 0 {
 		fmt.Fprintf(w, "\nWaived (%d):\n", len(waived))
 		for _, f := range waived {
-			fmt.Fprintf(w, "  %s %s/%s %s: %s (owner %s, expires %s)\n", f.Rule, f.Type, f.Key, f.Path, f.Waived.Reason, f.Waived.Owner, f.Waived.Expires)
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s %s/%s %s: %s (owner %s, expires %s)", f.Rule, f.Type, f.Key, f.Path, f.Waived.Reason, f.Waived.Owner, f.Waived.Expires))
 		}
 	}
 	var failed []rules.SourceReport
@@ -81,18 +82,61 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 		}
 	}
 	if len(failed) > 0 {
-		fmt.Fprintf(w, "\nNOT COMPARED: %d source(s) could not be collected; the audit is incomplete:\n", len(failed))
+		fmt.Fprintln(w)
+		prose(w, width, "", "", fmt.Sprintf("NOT COMPARED: %d source(s) could not be collected; the audit is incomplete:", len(failed)))
 		for _, s := range failed {
-			fmt.Fprintf(w, "  %s/%s (%s): %s\n", s.Environment, s.Name, s.Kind, s.Error)
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s/%s (%s): %s", s.Environment, s.Name, s.Kind, s.Error))
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\nNote: %s\n", n)
+		fmt.Fprintln(w)
+		prose(w, width, "Note: ", "  ", n)
 	}
 	s := r.Summary
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s), %d info, %d waived; %s compared with %s.\n",
-		s.Error, s.Warning, s.Info, s.Waived, strings.Join(others, ", "), r.Reference)
+	fmt.Fprintln(w)
+	prose(w, width, "", "", fmt.Sprintf("%d error(s), %d warning(s), %d info, %d waived; %s compared with %s.",
+		s.Error, s.Warning, s.Info, s.Waived, strings.Join(others, ", "), r.Reference))
 	return nil
+}
+
+// prose writes text after first, wrapped at spaces to width (0: one
+// line), continuation lines indented by rest. A line of text (an error
+// message may hold several) starts a line of its own. A word wider than
+// the width is cut (wrapLine).
+func prose(w io.Writer, width int, first, rest, text string) {
+	if width <= 0 {
+		fmt.Fprintln(w, first+text)
+		return
+	}
+	prefix := first
+	for _, para := range strings.Split(text, "\n") {
+		line := prefix
+		lw := twwidth.Width(line)
+		empty := true
+		for _, word := range strings.Fields(para) {
+			ww := twwidth.Width(word)
+			if !empty && lw+1+ww > width {
+				fmt.Fprintln(w, line)
+				line, lw, empty = rest, twwidth.Width(rest), true
+			}
+			for empty && lw+ww > width && ww > 1 && width-lw > 8 {
+				cut := wrapLine(word, width-lw)[0]
+				fmt.Fprintln(w, line+cut)
+				word = word[len(cut):]
+				ww = twwidth.Width(word)
+				line, lw = rest, twwidth.Width(rest)
+			}
+			if !empty {
+				line += " "
+				lw++
+			}
+			line += word
+			lw += ww
+			empty = false
+		}
+		fmt.Fprintln(w, line)
+		prefix = rest
+	}
 }
 
 func pathSuffix(p string) string {
@@ -152,7 +196,7 @@ func renderRows(w io.Writer, fs []rules.Finding, ref string, others []string, wi
 				row[i] = shortenFingerprints(row[i])
 			}
 		}
-		wrapped = fit(header, rows, width)
+		wrapped = fit(header, rows, width, ruleCol(withStatus), firstValue)
 	}
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -173,51 +217,75 @@ func renderRows(w io.Writer, fs []rules.Finding, ref string, others []string, wi
 	return t.Render()
 }
 
+// ruleCol is the index of the RULE column.
+func ruleCol(withStatus bool) int {
+	if withStatus {
+		return 2
+	}
+	return 1
+}
+
 // tableFrame is what the box drawing adds to a table of n columns: "│ "
 // before each cell, " " after it, and the closing "│".
 func tableFrame(n int) int { return 3*n + 1 }
 
-// fit narrows the columns of a table to width, widest first, and wraps
-// the cells of narrowed columns in place. It reports whether any cell was
-// wrapped. A table whose columns cannot narrow enough (a very narrow
-// terminal) is narrowed as far as a column stays readable.
-func fit(header []string, rows [][]string, width int) bool {
+// fit narrows the columns of a table to width and wraps the cells of
+// narrowed columns in place; it reports whether any cell was wrapped.
+//
+// Each column keeps a floor: the rule column its ids whole (they are what
+// "rules explain" takes), every other column its longest word (up to
+// maxFloor), so hosts and path steps break between words, not inside them.
+// When that does not fit, rule ids break between words too, and on a
+// terminal too narrow even for that, words are cut. Above the floors, the
+// widest columns narrow first, and the room left goes to the values first.
+func fit(header []string, rows [][]string, width, rule, firstValue int) bool {
 	n := len(header)
 	natural := make([]int, n)
-	floor := make([]int, n)
+	wordFloor := make([]int, n)
 	for i, h := range header {
 		natural[i] = twwidth.Width(h)
-		// A column keeps at least its header's width, up to 10, and 6.
-		floor[i] = max(6, min(natural[i], 10))
+		wordFloor[i] = min(natural[i], 10) // a header wraps only past 10 columns
 	}
 	for _, row := range rows {
 		for i, c := range row {
 			for _, line := range strings.Split(c, "\n") {
 				natural[i] = max(natural[i], twwidth.Width(line))
+				for _, w := range words(line) {
+					wordFloor[i] = max(wordFloor[i], min(twwidth.Width(strings.TrimRight(w, " ")), maxFloor))
+				}
 			}
 		}
 	}
-	floor[0] = natural[0] // severity: short, never wrapped
-	for i := range floor {
-		floor[i] = min(floor[i], natural[i])
-	}
+	wordFloor[0] = natural[0] // severity: short, never wrapped
 	avail := width - tableFrame(n)
-	total := 0
-	for _, w := range natural {
-		total += w
+	sum := func(ws []int) int {
+		t := 0
+		for _, w := range ws {
+			t += w
+		}
+		return t
 	}
-	if total <= avail {
+	if sum(natural) <= avail {
 		return false
 	}
+	floor := append([]int(nil), wordFloor...)
+	floor[rule] = max(floor[rule], min(natural[rule], 40))
+	if sum(floor) > avail {
+		floor = wordFloor
+	}
+	if sum(floor) > avail {
+		// Too narrow for whole words: cut them, but keep columns readable.
+		for i := 1; i < n; i++ {
+			floor[i] = min(floor[i], max(6, min(natural[i], 8)))
+		}
+	}
 	// The largest cap at which the capped columns fit.
-	widths := func(c int) ([]int, int) {
+	widths := func(c int) []int {
 		ws := make([]int, n)
-		sum := 0
 		for i := range ws {
 			ws[i] = min(natural[i], max(c, floor[i]))
-			sum += ws[i]
 		}
-		return ws, sum
+		return ws
 	}
 	lo, hi := 1, 0
 	for _, w := range natural {
@@ -225,19 +293,30 @@ func fit(header []string, rows [][]string, width int) bool {
 	}
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if _, sum := widths(mid); sum <= avail {
+		if sum(widths(mid)) <= avail {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	ws, sum := widths(lo)
-	// Give what is left to the capped columns, left to right.
-	for i := 0; i < n && sum < avail; i++ {
+	ws := widths(lo)
+	// Give what is left to the capped columns: the values first.
+	order := make([]int, 0, n)
+	for i := firstValue; i < n; i++ {
+		order = append(order, i)
+	}
+	for i := 0; i < firstValue; i++ {
+		order = append(order, i)
+	}
+	total := sum(ws)
+	for _, i := range order {
+		if total >= avail {
+			break
+		}
 		if ws[i] < natural[i] {
-			add := min(natural[i]-ws[i], avail-sum)
+			add := min(natural[i]-ws[i], avail-total)
 			ws[i] += add
-			sum += add
+			total += add
 		}
 	}
 	wrapped := false
@@ -259,43 +338,73 @@ func fit(header []string, rows [][]string, width int) bool {
 	return wrapped
 }
 
+// maxFloor bounds the width a column keeps for its longest word: a longer
+// word (a hash, a long host label) is cut.
+const maxFloor = 24
+
 // breakAfter are the characters a value is best wrapped after: the
 // boundaries of words, path and host segments, and URL parts.
 const breakAfter = " /.-_:@?&=,;|)]}"
 
-// wrapLine splits s into lines of at most width display columns, each
-// ending at the last natural break point that leaves the line at least
-// half full, else cut at the width.
+// words splits s after each break character; the words joined are s.
+func words(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if strings.ContainsRune(breakAfter, r) {
+			end := i + len(string(r))
+			out = append(out, s[start:end])
+			start = end
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// wrapLine splits s into lines of at most width display columns, filling
+// each line with whole words (words), and cutting a word only when it is
+// wider than a line.
 func wrapLine(s string, width int) []string {
-	if width < 1 {
-		width = 1
-	}
+	width = max(width, 1)
 	var lines []string
-	for twwidth.Width(s) > width {
-		runes := []rune(s)
-		cut, w := 0, 0
-		for cut < len(runes) {
-			rw := twwidth.Width(string(runes[cut]))
-			if w+rw > width {
-				break
-			}
-			w += rw
-			cut++
-		}
-		if cut == 0 {
-			cut = 1 // a character wider than the column
-		}
-		at := cut
-		for j := cut; j > cut/2; j-- {
-			if strings.ContainsRune(breakAfter, runes[j-1]) {
-				at = j
-				break
-			}
-		}
-		lines = append(lines, strings.TrimRight(string(runes[:at]), " "))
-		s = strings.TrimLeft(string(runes[at:]), " ")
+	line, lw := "", 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(line, " "))
+		line, lw = "", 0
 	}
-	return append(lines, s)
+	for _, w := range words(s) {
+		ww := twwidth.Width(w)
+		if lw > 0 && lw+twwidth.Width(strings.TrimRight(w, " ")) > width {
+			flush()
+			w = strings.TrimLeft(w, " ")
+			ww = twwidth.Width(w)
+		}
+		for ww > width-lw && twwidth.Width(strings.TrimRight(w, " ")) > width-lw {
+			// A word wider than the line: cut it at the width.
+			head, hw := "", 0
+			for _, r := range w {
+				rw := twwidth.Width(string(r))
+				if lw+hw+rw > width && (lw+hw > 0) {
+					break
+				}
+				head += string(r)
+				hw += rw
+			}
+			line += head
+			lw += hw
+			w = w[len(head):]
+			ww = twwidth.Width(w)
+			flush()
+		}
+		line += w
+		lw += ww
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, strings.TrimRight(line, " "))
+	}
+	return lines
 }
 
 // fingerprintRE finds secret fingerprints: their first 8 hex digits tell

@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -37,7 +40,8 @@ func demoDir(t testing.TB) string {
 // TestScripts runs testdata/script/*.txtar: every command and exit code as a user sees them.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"maxwidth": cmdMaxWidth},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEMO", demoDir(t))
 			// Two loopback endpoints for the http source: prod with a feature
@@ -69,6 +73,29 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// cmdMaxWidth is the script command "maxwidth N FILE": every line of FILE
+// ("stdout" for the last command's stdout) is at most N columns wide on a
+// terminal (runes: the table's box drawing is one column per rune).
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: maxwidth N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("maxwidth: %v", err)
+	}
+	text := ts.ReadFile(args[1])
+	widest, line := 0, ""
+	for _, l := range strings.Split(text, "\n") {
+		if w := utf8.RuneCountInString(l); w > widest {
+			widest, line = w, l
+		}
+	}
+	if (widest > n) != neg {
+		ts.Fatalf("the widest line of %s is %d columns (limit %d):\n%s", args[1], widest, n, line)
+	}
 }
 
 // TestDemoGolden pins the demo's table and JSON reports byte for byte, and
