@@ -9,25 +9,17 @@ import (
 	"github.com/envparity/envparity/snapshot"
 )
 
-// SnapshotFile is a snapshot read from a file (or object) for an offline
-// diff, admitted with Admit.
-type SnapshotFile struct {
-	// Name is the file name or URL, for messages.
-	Name     string
-	Snapshot *snapshot.Snapshot
-	// UnrecordedKey says that the file records no redaction key yet holds
-	// fingerprints: whatever made them is unknown (see Admit).
-	UnrecordedKey bool
-}
-
 // Admit prepares a snapshot read from a file for comparison, as the
 // collectors' runner treats what a source collects: a file's
 // redaction_key_id is a claim anyone can copy, not proof that its values
 // were redacted, so every value is redacted again with red (fingerprints
 // stay as they are) and a secret in clear never reaches a report, whoever
 // wrote the file. It must run before anything else reads the snapshot.
-func Admit(name string, s *snapshot.Snapshot, red *snapshot.Redactor) SnapshotFile {
-	f := SnapshotFile{Name: name, Snapshot: s}
+//
+// file names the file in messages; env is the environment the command line
+// said it holds ("" when it said none).
+func Admit(file, env string, s *snapshot.Snapshot, red *snapshot.Redactor) SnapshotFile {
+	f := SnapshotFile{File: file, Env: env, Snapshot: s}
 	if s.RedactionKeyID == "" {
 		f.UnrecordedKey = snapshot.HasFingerprints(s.Resources)
 	}
@@ -126,27 +118,19 @@ type Offline struct {
 	Unchecked []string
 }
 
-// PrepareOffline pairs admitted snapshot files with their environments,
-// chooses the reference (ChooseReference) and checks that fingerprints can
-// be compared: a file's fingerprints were made with the key it records; a
-// file that records none and holds none is fingerprinted now, with red's
-// key (Admit did); a file that records none yet holds fingerprints was made
-// with an unknown key. The errors are the user's input errors.
+// PrepareOffline combines admitted snapshot files into one snapshot per
+// environment (CombineSnapshots: the parts of a sharded collection are
+// merged), chooses the reference (ChooseReference; "the last file" is the
+// environment of the last file given) and checks, file by file, that
+// fingerprints can be compared: a file's fingerprints were made with the
+// key it records; a file that records none and holds none is fingerprinted
+// now, with red's key (Admit did); a file that records none yet holds
+// fingerprints was made with an unknown key. The errors are the user's
+// input errors.
 func PrepareOffline(files []SnapshotFile, reference string, cfg *config.Config, red *snapshot.Redactor) (*Offline, error) {
-	o := &Offline{Snapshots: map[string]*snapshot.Snapshot{}}
-	var envs []string
 	var uses []KeyUse
 	for _, f := range files {
-		s := f.Snapshot
-		if s.Environment == "" {
-			return nil, &snapshot.InputError{File: f.Name, Line: 1, Col: 1, Field: "environment", Msg: "missing: a snapshot file given to diff must name its environment"}
-		}
-		if _, dup := o.Snapshots[s.Environment]; dup {
-			return nil, fmt.Errorf("%s: environment %q is given twice", f.Name, s.Environment)
-		}
-		o.Snapshots[s.Environment] = s
-		envs = append(envs, s.Environment)
-		def := s.RedactionKeyID
+		def := f.Snapshot.RedactionKeyID
 		switch {
 		case def != "":
 		case f.UnrecordedKey:
@@ -154,13 +138,33 @@ func PrepareOffline(files []SnapshotFile, reference string, cfg *config.Config, 
 		default:
 			def = red.KeyID()
 		}
-		uses = append(uses, FingerprintKeys(s, f.Name, def)...)
+		uses = append(uses, FingerprintKeys(f.Snapshot, f.File, def)...)
 	}
-	ref, err := ChooseReference(reference, cfg, envs)
+	snaps, envs, err := CombineSnapshots(files)
 	if err != nil {
 		return nil, err
 	}
-	o.Reference = ref
+	if len(envs) < 2 {
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.File
+		}
+		return nil, fmt.Errorf("diff compares at least two environments; %s hold only %s", strings.Join(names, ", "), strings.Join(envs, ", "))
+	}
+	// The environment of the last file goes last.
+	last := files[len(files)-1].Snapshot.Environment
+	order := make([]string, 0, len(envs))
+	for _, e := range envs {
+		if e != last {
+			order = append(order, e)
+		}
+	}
+	order = append(order, last)
+	ref, err := ChooseReference(reference, cfg, order)
+	if err != nil {
+		return nil, err
+	}
+	o := &Offline{Snapshots: snaps, Reference: ref}
 	if err := CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
 		o.Unchecked = append(o.Unchecked, err.Error())
 	}

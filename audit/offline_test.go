@@ -61,7 +61,7 @@ func TestPrepareOffline(t *testing.T) {
 	file := func(name, env string, attrs map[string]any) SnapshotFile {
 		s := &snapshot.Snapshot{Schema: snapshot.SchemaVersion, Environment: env,
 			Resources: []snapshot.Resource{{Type: "app.config.file", Name: "app", Source: "files", Attrs: attrs}}}
-		return Admit(name, s, red)
+		return Admit(name, "", s, red)
 	}
 	t.Run("a secret in clear is redacted on the way in", func(t *testing.T) {
 		f := file("p.json", "prod", map[string]any{"smtp_password": "hunter2-in-clear"})
@@ -95,9 +95,17 @@ func TestPrepareOffline(t *testing.T) {
 			t.Fatalf("off = %+v, err = %v", off, err)
 		}
 	})
-	t.Run("an environment twice", func(t *testing.T) {
-		_, err := PrepareOffline([]SnapshotFile{file("a.json", "prod", nil), file("b.json", "prod", nil)}, "", nil, red)
-		if err == nil || !strings.Contains(err.Error(), `b.json: environment "prod" is given twice`) {
+	t.Run("parts of one environment merge; one environment is not enough", func(t *testing.T) {
+		a, b := file("a.json", "prod", nil), file("b.json", "prod", nil)
+		b.Snapshot.Resources[0].Name = "other"
+		_, err := PrepareOffline([]SnapshotFile{a, b}, "", nil, red)
+		if err == nil || !strings.Contains(err.Error(), "at least two environments; a.json, b.json hold only prod") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("overlapping parts", func(t *testing.T) {
+		_, err := PrepareOffline([]SnapshotFile{file("a.json", "prod", nil), file("b.json", "prod", map[string]any{"x": 1})}, "", nil, red)
+		if err == nil || !strings.Contains(err.Error(), "overlap") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -104,6 +104,11 @@ environments:
       - {name: tf, kind: terraform, path: "s3://state-bucket/prod.tfstate", profile: prod-ro}
       - {name: db, kind: postgres, dsn_env: PROD_DSN}
       - {name: api, kind: http, url: "https://api.example.com/version"}
+      - name: aws
+        kind: aws
+        accounts:
+          - {role_arn: "arn:aws:iam::111111111111:role/envparity", name: payments-prod}
+        organization: {role_name: envparity, ous: [ou-ab12-abcdefgh], account_tags: {env: prod}}
   staging:
     sources:
       - {name: tf, kind: terraform, path: staging.tfstate}
@@ -130,6 +135,11 @@ environments:
 		{"ca_file outside", `{name: api, kind: http, url: "https://api.example.com/v", ca_file: /etc/ssl/certs/ca.pem}`, ".ca_file"},
 		{"exec", `{name: x, kind: exec, command: [true]}`, ".kind"},
 		{"an option nobody classified", `{name: f, kind: files, paths: [a.env], follow: true}`, ".follow"},
+		{"a trusted account entry, keys reordered", `{name: aws, kind: aws, parallel_accounts: 2, accounts: [{name: payments-prod, role_arn: "arn:aws:iam::111111111111:role/envparity"}]}`, ""},
+		{"another account's role", `{name: aws, kind: aws, accounts: [{role_arn: "arn:aws:iam::999999999999:role/envparity", name: payments-prod}]}`, ".accounts"},
+		{"a trusted role under another name", `{name: aws, kind: aws, accounts: [{role_arn: "arn:aws:iam::111111111111:role/envparity", name: other}]}`, ".accounts"},
+		{"the trusted organization discovery", `{name: aws, kind: aws, organization: {account_tags: {env: prod}, role_name: envparity, ous: [ou-ab12-abcdefgh]}}`, ""},
+		{"organization discovery without its filters", `{name: aws, kind: aws, organization: {role_name: envparity}}`, ".organization"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			src, err := config.NewSource("prod", dir, tt.source)

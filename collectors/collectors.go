@@ -43,6 +43,11 @@ type Deps struct {
 	Redactor *snapshot.Redactor
 	// Getenv reads environment variables (DSNs, credentials); tests replace it.
 	Getenv func(string) string
+	// Shard, when set, asks each source for a part only: some of its
+	// accounts and regions (envparity snapshot --account/--region). Only
+	// kinds that list the dimensions in Kind.Shards get one; the runner
+	// records it in the source's status.
+	Shard *snapshot.Shard
 }
 
 // Kind is one kind of source: "postgres", "aws", "snapshot".
@@ -61,6 +66,9 @@ type Kind struct {
 	// Restricted says what a config that is not trusted may do with this
 	// kind (restricted mode, docs/security.md). Nil refuses the kind there.
 	Restricted *Restriction
+	// Shards lists the dimensions ("account", "region") a source of this
+	// kind can be collected in parts by (Deps.Shard).
+	Shards []string
 }
 
 // Restriction classifies every option of a kind for restricted mode, where

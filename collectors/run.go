@@ -61,6 +61,10 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 			keyID = fingerprintKeyID(res, keyID, deps.Redactor)
 			took := time.Since(start)
 			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds(), RedactionKeyID: keyID}
+			if deps.Shard != nil {
+				sh := *deps.Shard
+				st.Shard = &sh
+			}
 			var serr *SourceError
 			if err != nil {
 				st.Error = err.Error()

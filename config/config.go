@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -397,7 +398,10 @@ func (s *Source) OptionKeys() []string {
 }
 
 // Strings returns the values of an option that is a string or a list of
-// strings; nil for an absent key or any other shape.
+// strings; nil for an absent key or any other shape. A mapping (or a
+// mapping in a list) comes back whole, as canonical JSON with sorted keys,
+// so that restricted mode can pin an entry such as {role_arn, external_id}
+// as one value rather than field by field.
 func (s *Source) Strings(key string) []string {
 	n := valueNode(s.options, key)
 	if n == nil || n == s.options {
@@ -406,16 +410,38 @@ func (s *Source) Strings(key string) []string {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		return []string{n.Value}
+	case yaml.MappingNode:
+		if c, ok := canonicalJSON(n); ok {
+			return []string{c}
+		}
 	case yaml.SequenceNode:
 		var out []string
 		for _, e := range n.Content {
-			if e.Kind == yaml.ScalarNode {
+			switch e.Kind {
+			case yaml.ScalarNode:
 				out = append(out, e.Value)
+			case yaml.MappingNode:
+				if c, ok := canonicalJSON(e); ok {
+					out = append(out, c)
+				}
 			}
 		}
 		return out
 	}
 	return nil
+}
+
+// canonicalJSON renders a YAML node as JSON with sorted keys.
+func canonicalJSON(n *yaml.Node) (string, bool) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return "", false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
 }
 
 // Resolve resolves a path from the config relative to the config's directory.

@@ -27,6 +27,8 @@ import (
 //	                      after its last dot, in lower snake case
 //	                      ("keys.db.highAvailability" → high_availability)
 //	is_fingerprint(v)     whether v is a redacted secret's fingerprint
+//	holds_live_credential(v) whether v (a value, map or list, at any depth)
+//	                      holds a live credential's fingerprint
 //	version_part(v, i)    the i-th number of a version ("15.4.2", 1 → 4)
 //	is_version(v)         whether v reads as a version ("16", 14, "8.0.35", "v1.2")
 //	is_number(v)          whether v is a number or a numeric string
@@ -80,6 +82,9 @@ var celEnv = func() *cel.Env {
 					}
 					return types.Int(component(parts, int(n)))
 				}))),
+		cel.Function("holds_live_credential",
+			cel.Overload("holds_live_credential_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(holdsLive(v.Value())) }))),
 		cel.Function("is_fingerprint",
 			cel.Overload("is_fingerprint_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val {
@@ -93,20 +98,20 @@ var celEnv = func() *cel.Env {
 	return env
 }()
 
-func compileCEL(expr string) (cel.Program, error) {
+func compileCEL(expr string) (cel.Program, *need, error) {
 	ast, iss := celEnv.Compile(expr)
 	if iss.Err() != nil {
-		return nil, fmt.Errorf("invalid condition: %s", strings.ReplaceAll(iss.Err().Error(), "\n", " "))
+		return nil, nil, fmt.Errorf("invalid condition: %s", strings.ReplaceAll(iss.Err().Error(), "\n", " "))
 	}
 	if t := ast.OutputType(); t != cel.BoolType && t != cel.DynType {
-		return nil, fmt.Errorf("condition must be true or false, not %s", t)
+		return nil, nil, fmt.Errorf("condition must be true or false, not %s", t)
 	}
 	// OptOptimize compiles constant regular expressions (leaf.matches(...)) once.
 	prg, err := celEnv.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, fmt.Errorf("invalid condition: %w", err)
+		return nil, nil, fmt.Errorf("invalid condition: %w", err)
 	}
-	return prg, nil
+	return prg, needOf(ast), nil
 }
 
 // celValue converts a JSON-native attribute value into what CEL understands:
@@ -236,4 +241,42 @@ func snakeCase(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// holdsLive reports whether v holds a live credential's fingerprint at any
+// depth (a secret_fingerprints tree).
+func holdsLive(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return snapshot.IsLiveFingerprint(x)
+	case map[string]any:
+		for _, e := range x {
+			if holdsLive(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holdsLive(e) {
+				return true
+			}
+		}
+	case ref.Val:
+		return holdsLive(x.Value())
+	}
+	if m, ok := v.(map[ref.Val]ref.Val); ok {
+		for _, e := range m {
+			if holdsLive(e) {
+				return true
+			}
+		}
+	}
+	if l, ok := v.([]ref.Val); ok {
+		for _, e := range l {
+			if holdsLive(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

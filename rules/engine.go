@@ -32,11 +32,14 @@ type Engine struct {
 	checks map[string]*Rule
 	// isolation configures the isolation checks (SetIsolation).
 	isolation *isolationConfig
+
+	// memo caches the rules' prefilters (need) per leaf name and path.
+	memo needMemo
 }
 
 // NewEngine prepares rules for evaluation. Disabled rules are dropped.
 func NewEngine(rules []*Rule) *Engine {
-	e := &Engine{}
+	e := &Engine{memo: needMemo{}}
 	for _, r := range rules {
 		if r.Disabled {
 			continue
@@ -129,6 +132,16 @@ type change struct {
 	// loose is the path split for glob matching, computed on first use.
 	loose    snapshot.LooseSegments
 	hasLoose bool
+	leaf     string
+	hasLeaf  bool
+}
+
+// leafName is the change's `leaf`, computed on first use.
+func (c *change) leafName() string {
+	if !c.hasLeaf {
+		c.leaf, c.hasLeaf = leafName(c.Steps), true
+	}
+	return c.leaf
 }
 
 func (c *change) segments() snapshot.LooseSegments {
@@ -226,18 +239,24 @@ func (e *Engine) anyDifferPath(typ string, path snapshot.LooseSegments) bool {
 // judge finds the most specific applicable rule and asks it. ok is false
 // when the change is not drift.
 func (e *Engine) judge(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) (Finding, bool) {
-	f, ok, _ := e.decide(res, c, cache)
+	f, ok, _ := e.decide(res, c, cache, tierAny)
 	return f, ok
 }
 
 // decide is judge that also returns the rule that decided (nil: none applied).
-func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) (Finding, bool, *Rule) {
+//
+// only restricts the rules to one tier (tierAny: all of them).
+func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any, only tierFilter) (Finding, bool, *Rule) {
 	p := c.Pair
 	candidates := e.ordered
 	if c.equal {
 		candidates = e.onEqual
 	}
+	var act *activation
 	for _, r := range candidates {
+		if fallback := r.Tier == TierFallback; (only == tierSemantic && fallback) || (only == tierFallback && !fallback) {
+			continue
+		}
 		if !r.typeGlob.match(p.Type) {
 			continue
 		}
@@ -252,7 +271,13 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 			continue
 		}
 		if r.prg != nil {
-			holds, err := evalCEL(r.prg, &activation{res: res, c: c, cache: cache})
+			if r.need != nil && !r.need.holds(c, e.memo) {
+				continue // the condition cannot hold here (a leaf name it does not speak about)
+			}
+			if act == nil {
+				act = &activation{res: res, c: c, cache: cache}
+			}
+			holds, err := evalCEL(r.prg, act)
 			if err != nil {
 				f := newFinding(res, r, c)
 				f.Severity = Error
@@ -280,20 +305,75 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 	return Finding{}, false, nil
 }
 
+// tierFilter restricts decide to the rules of one tier.
+type tierFilter uint8
+
+const (
+	tierAny tierFilter = iota
+	tierSemantic
+	tierFallback
+)
+
 // judgeSubtree judges a change that adds or removes a whole non-empty map
-// (an attribute group present on one side only). When only a general
-// fallback rule (a path glob without literal characters, like
-// unclassified) would decide at the group itself, its leaves are judged one
-// by one instead, so that rules written for them (secret_fingerprints.**,
-// parameters.**) apply; a semantic rule decides for the group as a whole.
+// (a block of settings, an attribute group present on one side only).
+//
+// A semantic rule written for such a place (k8s-container-missing at
+// containers.*) decides for the block. Otherwise the block is one finding
+// at its root (a Helm block present in production only is one warning, not
+// one per key), unless semantic rules written for what is inside speak at
+// warning or above: a switch or a live credential inside the block is then
+// reported at its own path, instead of the block (postgresDatabaseRestore
+// in prod only is its switch, postgresDatabaseRestore.enabled). A block
+// whose every key the semantic rules expect to differ (identifiers, sizes,
+// URLs) is what they say of its keys. A vocabulary rule (path "**", a
+// condition on the leaf) that matches the block's root speaks for it only
+// where nothing inside does. When only a general fallback
+// rule (a path glob without literal characters, like unclassified) would
+// decide at the block, its leaves are judged one by one instead, so that
+// the rules written for them (parameters.**) apply.
 func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any) []Finding {
-	f, ok, r := e.decide(res, c, cache)
-	if r != nil && (r.pathGlob.Literal > 0 || r.Tier != TierFallback) {
+	f, ok, r := e.decide(res, c, cache, tierAny)
+	if r != nil && r.Tier != TierFallback && r.pathGlob.Literal > 0 {
 		if ok {
 			return []Finding{f}
 		}
 		return nil
 	}
+	vocabulary := r != nil && r.Tier != TierFallback
+	if !vocabulary && (r == nil || r.pathGlob.Literal == 0) {
+		return e.judgeLeaves(res, c, cache, tierAny, nil)
+	}
+	unexplained := 0
+	all := e.judgeLeaves(res, c, cache, tierSemantic, &unexplained)
+	var inside []Finding
+	for _, lf := range all {
+		// Informational remarks about what the block holds (sizes, names)
+		// add nothing to the block's own finding.
+		if lf.Severity.AtLeast(Warning) {
+			inside = append(inside, lf)
+		}
+	}
+	switch {
+	case len(inside) > 0:
+		return inside
+	case vocabulary:
+		// A vocabulary rule matched the block's own name or place (a
+		// maintenance window, a features block) and nothing inside speaks.
+	case unexplained == 0:
+		// Every key of the block is one the semantic rules expect to be set
+		// per environment (identifiers, sizes, URLs): they say so.
+		return all
+	}
+	if ok {
+		return []Finding{f}
+	}
+	return nil
+}
+
+// judgeLeaves judges every leaf below a one-sided subtree, with every rule
+// or with the semantic rules only; unexplained (when not nil) counts the
+// leaves no rule decided.
+func (e *Engine) judgeLeaves(res *diff.Result, c *change, cache map[*diff.Pair][2]map[string]any, only tierFilter, unexplained *int) []Finding {
 	var out []Finding
 	sub, _ := c.Ref.(map[string]any)
 	if c.Kind == diff.Added {
@@ -308,11 +388,19 @@ func (e *Engine) judgeSubtree(res *diff.Result, c *change, cache map[*diff.Pair]
 			leaf.Ref = v
 		}
 		if m, isMap := v.(map[string]any); isMap && len(m) > 0 {
-			out = append(out, e.judgeSubtree(res, &leaf, cache)...)
+			if only == tierSemantic {
+				out = append(out, e.judgeLeaves(res, &leaf, cache, only, unexplained)...)
+			} else {
+				out = append(out, e.judgeSubtree(res, &leaf, cache)...)
+			}
 			continue
 		}
-		if lf, ok := e.judge(res, &leaf, cache); ok {
+		lf, ok, r := e.decide(res, &leaf, cache, only)
+		if ok {
 			out = append(out, lf)
+		}
+		if r == nil && unexplained != nil {
+			*unexplained++
 		}
 	}
 	return out
@@ -355,7 +443,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		}
 		return string(a.c.Kind), true
 	case "leaf":
-		return leafName(a.c.Steps), true
+		return a.c.leafName(), true
 	case "ref_value":
 		return celValue(a.c.Ref), true
 	case "other_value":

@@ -74,6 +74,9 @@ type Rule struct {
 	typeGlob glob
 	pathGlob snapshot.PathPattern
 	prg      cel.Program
+	// need is what a change must meet for the condition to possibly hold
+	// (prefilter.go); nil: always evaluate.
+	need *need
 }
 
 // Override is a rule as the user wrote it in the config: nil fields were not
@@ -161,13 +164,13 @@ func (r *Rule) compile() error {
 		return fmt.Errorf("expect: %q is not one of equal, presence, ratio, version, covers, differ, ignore", r.Expect)
 	}
 	if r.When != "" {
-		prg, err := compileCEL(r.When)
+		prg, nd, err := compileCEL(r.When)
 		if err != nil {
 			return fmt.Errorf("when: %w", err)
 		}
-		r.prg = prg
+		r.prg, r.need = prg, nd
 	} else {
-		r.prg = nil
+		r.prg, r.need = nil, nil
 	}
 	return nil
 }

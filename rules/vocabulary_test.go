@@ -174,6 +174,9 @@ func TestSwitchesAndNoise(t *testing.T) {
 		{"any boolean that flips", kv("db_storage_encrypted", true), kv("db_storage_encrypted", false), "feature-switch-differs", Warning},
 		{"a log switch", kv("LOG-CLIENT-CREDENTIALS-JWT-INFO", true), kv("LOG-CLIENT-CREDENTIALS-JWT-INFO", false), "", Info},
 		{"memory set in prod only", kv("worker_memory", "2Gi"), empty, "key-set-once-sizing-or-identity", Info},
+		{".NET FeatureManagement flag in prod only", map[string]any{"keys": map[string]any{"FeatureManagement": map[string]any{"ShowDirectedAcademyOrders": true}, "x": n("1")}}, map[string]any{"keys": map[string]any{"x": n("1")}}, "feature-switch-missing", Warning},
+		{"a link set in prod only", kv("CompleteHandoverProjectListLink", "https://complete.example/handover"), empty, "key-set-once-sizing-or-identity", Info},
+		{"a block of identifiers in prod only", map[string]any{"keys": map[string]any{"AzureAd": map[string]any{"ClientId": "b08e"}}}, empty, "key-set-once-sizing-or-identity", Info},
 		{"maintenance window in prod only", map[string]any{"keys": map[string]any{"azure_maintenance_window": map[string]any{"day_of_week": n("0"), "start_hour": n("3")}}}, empty, "key-set-once-sizing-or-identity", Info},
 	}
 	for _, tt := range tests {
@@ -183,5 +186,53 @@ func TestSwitchesAndNoise(t *testing.T) {
 				t.Errorf("want one %s %s, got [%s]", tt.sev, tt.rule, summary(fs))
 			}
 		})
+	}
+}
+
+// TestSubtreeOnOneSide: a block of settings present in one environment only
+// is one finding at its root, not one per key; a switch inside the block
+// speaks for it at its own path instead (issue 9: postgresDatabaseRestore
+// only in prod is one warning, not nine). Its fingerprints repeat it and
+// say nothing more.
+func TestSubtreeOnOneSide(t *testing.T) {
+	fp := func(c string) string { return "redacted:hmac-sha256:" + strings.Repeat(c, 32) }
+	block := func(withSwitch bool) map[string]any {
+		b := map[string]any{
+			"namespace_secrets": map[string]any{
+				"rds-instance-output":         map[string]any{"DB_NAME": "database_name", "DB_PASS": fp("a"), "DB_HOST": "rds_instance_address"},
+				"rds-instance-output-preprod": map[string]any{"DB_NAME_PREPROD": "database_name", "DB_PASS_PREPROD": fp("b")},
+			},
+			"schedule": "0 2 * * *",
+		}
+		if withSwitch {
+			b["enabled"] = true
+		}
+		return b
+	}
+	prod := func(withSwitch bool) map[string]any {
+		return map[string]any{
+			"keys": map[string]any{"generic-service": map[string]any{"image": "app", "postgresDatabaseRestore": block(withSwitch)}},
+			"secret_fingerprints": map[string]any{"keys": map[string]any{"generic-service": map[string]any{"postgresDatabaseRestore": map[string]any{
+				"namespace_secrets": map[string]any{"rds-instance-output": map[string]any{"DB_PASS": fp("a")}, "rds-instance-output-preprod": map[string]any{"DB_PASS_PREPROD": fp("b")}},
+			}}}},
+		}
+	}
+	staging := map[string]any{"keys": map[string]any{"generic-service": map[string]any{"image": "app"}}}
+
+	fs := judgeTyped(t, "files.config.file", prod(true), staging)
+	if len(fs) != 1 || fs[0].Rule != "feature-switch-missing" || fs[0].Path != "keys.generic-service.postgresDatabaseRestore.enabled" {
+		t.Errorf("block with a switch in prod only: want one feature-switch-missing at its switch, got [%s]", summary(fs))
+	}
+	fs = judgeTyped(t, "files.config.file", prod(false), staging)
+	if len(fs) != 1 || fs[0].Rule != "files-key-missing" || fs[0].Severity != Warning || fs[0].Path != "keys.generic-service.postgresDatabaseRestore" {
+		t.Errorf("block in prod only: want one files-key-missing warning at its root, got [%s]", summary(fs))
+	}
+	// A live credential inside a block present outside the reference only
+	// still speaks at its own path.
+	live := "redacted:hmac-sha256:live:" + strings.Repeat("c", 32)
+	fs = judgeTyped(t, "files.config.file", map[string]any{"keys": map[string]any{}},
+		map[string]any{"keys": map[string]any{"stripe": map[string]any{"key": live}}, "secret_fingerprints": map[string]any{"keys": map[string]any{"stripe": map[string]any{"key": live}}}})
+	if !strings.Contains(summary(fs), "error secret-live-credential secret_fingerprints.keys.stripe.key") {
+		t.Errorf("live credential in a staging-only block: [%s]", summary(fs))
 	}
 }

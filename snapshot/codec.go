@@ -384,12 +384,55 @@ func validateResource(r *Resource) *fieldErr {
 }
 
 // ValidateResource checks a resource built in code (by a collector) the same
-// way Decode checks one read from a file.
+// way Decode checks one read from a file, bounds included: a value nested
+// deeper than a snapshot may hold (MaxAttrDepth) or a number longer than
+// MaxNumberLen, which a collector may have taken from a response body,
+// would make a snapshot that cannot be read back.
 func ValidateResource(r *Resource) error {
 	if err := validateResource(r); err != nil {
 		return fmt.Errorf("resource %s %q: %s: %s", r.Type, r.Name, err.field, err.msg)
 	}
+	for _, k := range SortedKeys(r.Attrs) {
+		if msg := checkValue(r.Attrs[k], 1); msg != "" {
+			return fmt.Errorf("resource %s %q: attrs.%s: %s", r.Type, r.Name, k, msg)
+		}
+	}
 	return nil
+}
+
+// MaxAttrDepth is how deeply an attribute's value may nest: the envelope of
+// a snapshot document (the document, resources, the resource, attrs) takes
+// four of MaxEnvelopeDepth levels.
+const MaxAttrDepth = MaxEnvelopeDepth - 4
+
+// checkValue bounds a value at depth (1 for an attribute's value); it
+// stops descending at the bound, so it never recurses deeper than that.
+func checkValue(v any, depth int) string {
+	switch x := v.(type) {
+	case json.Number:
+		if len(x) > MaxNumberLen {
+			return fmt.Sprintf("number of %d characters, more than the %d a snapshot holds", len(x), MaxNumberLen)
+		}
+	case []any:
+		if depth > MaxAttrDepth {
+			return fmt.Sprintf("nested more than %d levels", MaxAttrDepth)
+		}
+		for _, e := range x {
+			if msg := checkValue(e, depth+1); msg != "" {
+				return msg
+			}
+		}
+	case map[string]any:
+		if depth > MaxAttrDepth {
+			return fmt.Sprintf("nested more than %d levels", MaxAttrDepth)
+		}
+		for _, e := range x {
+			if msg := checkValue(e, depth+1); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
 }
 
 // Encode writes the snapshot as indented JSON, sorted so that the same

@@ -196,3 +196,45 @@ func referenceCheck(data []byte, maxDepth int) string {
 		}
 	}
 }
+
+// TestValidateResourceBounds: a resource built in code (from a response
+// body, say) that a snapshot could not hold is refused before it is
+// written.
+func TestValidateResourceBounds(t *testing.T) {
+	var deep any = "x"
+	for i := 0; i < MaxAttrDepth+1; i++ {
+		deep = []any{deep}
+	}
+	var ok any = "x"
+	for i := 0; i < MaxAttrDepth; i++ {
+		ok = map[string]any{"k": ok}
+	}
+	for _, tt := range []struct {
+		attrs map[string]any
+		want  string
+	}{
+		{map[string]any{"body": deep}, `resource a.b.c "x": attrs.body: nested more than 76 levels`},
+		{map[string]any{"n": json.Number(strings.Repeat("1", 200))}, `attrs.n: number of 200 characters`},
+		{map[string]any{"ok": ok, "n": json.Number("12")}, ""},
+	} {
+		r := Resource{Type: "a.b.c", Name: "x", Attrs: tt.attrs}
+		err := ValidateResource(&r)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("rejected: %v", err)
+			}
+			// What is accepted reads back from a snapshot.
+			var buf bytes.Buffer
+			if err := Encode(&buf, &Snapshot{Schema: SchemaVersion, Environment: "prod", Resources: []Resource{r}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Decode(buf.Bytes(), "s.json"); err != nil {
+				t.Errorf("a resource ValidateResource accepts does not read back: %v", err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("err = %v, want %q", err, tt.want)
+		}
+	}
+}

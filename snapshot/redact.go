@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -457,10 +456,18 @@ func (r *Redactor) RedactResource(res *Resource) {
 	}
 	found := map[string]any{}
 	for k, v := range res.Attrs {
-		collectFingerprints(k, v, found)
+		if t := fingerprintTree(k, v); t != nil {
+			found[k] = t
+		}
 	}
-	for k, v := range res.Tags {
-		collectFingerprints("tags."+k, v, found)
+	if tags := fingerprintTags(res.Tags); tags != nil {
+		if m, ok := found["tags"].(map[string]any); ok {
+			for k, v := range tags {
+				m[k] = v
+			}
+		} else {
+			found["tags"] = tags
+		}
 	}
 	if len(found) > 0 {
 		if res.Attrs == nil {
@@ -496,64 +503,172 @@ func (r *Redactor) RedactSnapshot(s *Snapshot) {
 	}
 }
 
-// Fingerprints returns the fingerprints held in attrs, by dotted path, the
-// way RedactResource records them under SecretsAttr.
+// Fingerprints returns the fingerprints held in attrs by the canonical text
+// of their paths (keys.smtp.password, env[name=DB_PASS].value), as
+// RedactResource records them under SecretsAttr.
 func Fingerprints(attrs map[string]any) map[string]string {
-	found := map[string]any{}
+	out := map[string]string{}
 	for k, v := range attrs {
-		if k != SecretsAttr {
-			collectFingerprints(k, v, found)
+		if k == SecretsAttr {
+			continue
 		}
-	}
-	out := make(map[string]string, len(found))
-	for k, v := range found {
-		out[k] = v.(string)
+		if t := fingerprintTree(k, v); t != nil {
+			flattenFingerprints(Path{Key(k)}, t, out)
+		}
 	}
 	return out
 }
 
-// collectFingerprints records the fingerprints under path: a string's first
-// at path, its others at path#2, path#3… (a list of URLs with passwords); a
-// fingerprinted map key at the key's own path when its value holds none.
-func collectFingerprints(path string, v any, found map[string]any) {
+// FingerprintPaths lists the fingerprints of a SecretsAttr tree by the
+// canonical text of their paths (see Fingerprints).
+func FingerprintPaths(tree any) map[string]string {
+	out := map[string]string{}
+	if m, ok := tree.(map[string]any); ok {
+		for k, v := range m {
+			flattenFingerprints(Path{Key(k)}, v, out)
+		}
+	}
+	return out
+}
+
+func flattenFingerprints(p Path, v any, out map[string]string) {
 	switch x := v.(type) {
 	case string:
-		if !strings.Contains(x, RedactedPrefix) {
-			break
-		}
-		for i, fp := range fingerprintPattern.FindAllString(x, -1) {
-			if i == 0 {
-				found[path] = fp
-			} else {
-				found[fmt.Sprintf("%s#%d", path, i+1)] = fp
-			}
+		if IsFingerprint(x) {
+			out[p.String()] = x
 		}
 	case map[string]any:
 		for k, e := range x {
-			if mayHoldFingerprint(e) || strings.Contains(k, RedactedPrefix) {
-				collectFingerprints(path+"."+k, e, found)
-			}
+			flattenFingerprints(p.Append(Key(k)), e, out)
 		}
 	case []any:
 		idField := identityField(x)
 		for i, e := range x {
-			if !mayHoldFingerprint(e) {
-				continue
-			}
-			if idField != "" {
-				collectFingerprints(fmt.Sprintf("%s[%s=%s]", path, idField, e.(map[string]any)[idField]), e, found)
-			} else {
-				collectFingerprints(fmt.Sprintf("%s[%d]", path, i), e, found)
+			switch {
+			case idField != "":
+				id, _ := e.(map[string]any)[idField].(string)
+				flattenFingerprints(p.Append(Match(idField, id)), e, out)
+			case isScalarFingerprint(e):
+				flattenFingerprints(p.Append(Member(e.(string))), e, out)
+			default:
+				flattenFingerprints(p.Append(Index(i)), e, out)
 			}
 		}
 	}
-	if _, ok := found[path]; !ok && strings.Contains(path, RedactedPrefix) {
-		// A key that was a credential (allowed_keys.<fingerprint>): its
-		// fingerprint is the secret's, so sharing it is judged too.
-		if fps := fingerprintPattern.FindAllString(path, -1); len(fps) > 0 {
-			found[path] = fps[len(fps)-1]
+}
+
+func isScalarFingerprint(v any) bool {
+	s, ok := v.(string)
+	return ok && IsFingerprint(s)
+}
+
+// fingerprintTree returns the value v of the attribute key pruned to the
+// fingerprints it holds, keeping its shape, so that the secret rules see
+// them at the paths the diff gives the values themselves
+// (secret_fingerprints.keys.smtp.password): maps keep their keys that hold
+// fingerprints; a list of maps with an identity field keeps the elements
+// that hold some, identity included, so that it pairs as the diff pairs the
+// list; another list keeps its positions (nil where nothing is held), and a
+// string's fingerprints are the string's value (a list of them when it
+// holds several: a list of URLs with passwords). A key that was a
+// credential itself (allowed_keys.<fingerprint>) holds its fingerprint when
+// its value holds none. nil when v holds no fingerprint.
+func fingerprintTree(key string, v any) any {
+	var out any
+	switch x := v.(type) {
+	case string:
+		if strings.Contains(x, RedactedPrefix) {
+			switch fps := fingerprintPattern.FindAllString(x, -1); len(fps) {
+			case 0:
+			case 1:
+				out = fps[0]
+			default:
+				l := make([]any, len(fps))
+				for i, fp := range fps {
+					l[i] = fp
+				}
+				out = l
+			}
+		}
+	case map[string]any:
+		m := map[string]any{}
+		for k, e := range x {
+			if mayHoldFingerprint(e) || strings.Contains(k, RedactedPrefix) {
+				if t := fingerprintTree(k, e); t != nil {
+					m[k] = t
+				}
+			}
+		}
+		if len(m) > 0 {
+			out = m
+		}
+	case []any:
+		out = fingerprintList(x)
+	}
+	if out == nil && strings.Contains(key, RedactedPrefix) {
+		if fps := fingerprintPattern.FindAllString(key, -1); len(fps) > 0 {
+			out = fps[len(fps)-1]
 		}
 	}
+	return out
+}
+
+func fingerprintList(l []any) any {
+	idField := identityField(l)
+	strs := true // a list of strings compares as a set: it keeps its fingerprints only
+	for _, e := range l {
+		if _, ok := e.(string); !ok {
+			strs = false
+			break
+		}
+	}
+	var out []any
+	held := false
+	for _, e := range l {
+		var t any
+		if mayHoldFingerprint(e) {
+			t = fingerprintTree("", e)
+		}
+		switch {
+		case idField != "":
+			if t != nil {
+				m := t.(map[string]any)
+				m[idField] = e.(map[string]any)[idField]
+				out = append(out, m)
+			}
+		case strs:
+			if fps, several := t.([]any); several {
+				out = append(out, fps...) // a string's several fingerprints are members of the set
+			} else if t != nil {
+				out = append(out, t)
+			}
+		default:
+			out = append(out, t) // by position: nil where nothing is held
+		}
+		held = held || t != nil
+	}
+	if !held {
+		return nil
+	}
+	return out
+}
+
+// fingerprintTags is fingerprintTree for a resource's tags.
+func fingerprintTags(tags map[string]string) map[string]any {
+	var out map[string]any
+	for k, v := range tags {
+		var t any
+		if strings.Contains(v, RedactedPrefix) || strings.Contains(k, RedactedPrefix) {
+			t = fingerprintTree(k, v)
+		}
+		if t != nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = t
+		}
+	}
+	return out
 }
 
 // identityField returns the field that identifies every element of a list

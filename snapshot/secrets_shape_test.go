@@ -214,8 +214,8 @@ func TestSecretKeysRedacted(t *testing.T) {
 	if _, ok := a.Attrs["keys"].(map[string]any)["allowed_keys."+fp]; !ok {
 		t.Errorf("flattened key not redacted segment-wise: %v", a.Attrs["keys"])
 	}
-	fps := a.Attrs[SecretsAttr].(map[string]any)
-	if fps["allowed_keys."+fp] != fp || fps["tags."+fp] != fp {
+	fps := FingerprintPaths(a.Attrs[SecretsAttr])
+	if fps[Path{Key("allowed_keys"), Key(fp)}.String()] != fp || fps[Path{Key("tags"), Key(fp)}.String()] != fp {
 		t.Errorf("redacted keys not recorded as secrets: %v", fps)
 	}
 }

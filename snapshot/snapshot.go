@@ -37,6 +37,9 @@ type SourceStatus struct {
 	// source's resources hold (for facts read from a snapshot file, the key
 	// used there); empty when they hold none.
 	RedactionKeyID string `json:"redaction_key_id,omitempty"`
+	// Shard is the part of the source this snapshot holds when it was
+	// collected in parts; nil for the whole source.
+	Shard *Shard `json:"shard,omitempty"`
 }
 
 // Resource is one thing in an environment: a database, a queue, a config file.

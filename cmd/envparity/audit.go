@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -171,11 +173,12 @@ func (a *app) printMatching(res *diff.Result) {
 
 func (a *app) snapshotCommand() *cobra.Command {
 	var (
-		cfg    configFlag
-		envs   []string
-		output string
-		quiet  bool
-		trust  trustFlags
+		cfg                        configFlag
+		envs                       []string
+		output                     string
+		quiet                      bool
+		trust                      trustFlags
+		sources, accounts, regions []string
 	)
 	c := &cobra.Command{
 		Use:   "snapshot --env ENV",
@@ -183,10 +186,16 @@ func (a *app) snapshotCommand() *cobra.Command {
 		Long: `Collect one environment of the config and write its snapshot: to stdout, or
 to the file or s3://bucket/key that -o names. "envparity diff" compares
 snapshot files offline, so collection can run inside each account's CI job.
-Progress goes to stderr (-q silences it).`,
+Progress goes to stderr (-q silences it).
+
+--source, --account and --region collect a part of the environment (a
+shard), so that CI jobs can collect in parallel; "envparity diff --env
+prod=a.json,b.json" merges the parts and refuses parts that overlap
+(docs/sharding.md).`,
 		Example: `  envparity snapshot --env prod > prod.json
   envparity snapshot -c envparity.yaml --env prod -o prod.json
   envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
+  envparity snapshot -c envparity.yaml --env prod --source aws --region eu-west-1 -o prod-eu-west-1.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -208,11 +217,20 @@ Progress goes to stderr (-q silences it).`,
 			if err != nil {
 				return usageError("%v", err)
 			}
+			if selected[0], err = audit.SelectSources(selected[0], sources); err != nil {
+				return usageError("%v", err)
+			}
 			red := a.redactor()
+			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
+			if len(accounts) > 0 || len(regions) > 0 {
+				deps.Shard = &snapshot.Shard{Accounts: dedupe(accounts), Regions: dedupe(regions)}
+			}
+			if err := audit.CheckShard(selected[0], a.registry, deps); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
 			if red.Ephemeral && !quiet {
 				fmt.Fprintf(a.stderr, "warning: %s is not set: secret fingerprints in this snapshot use a per-run key and cannot be compared with other snapshots' (set the same key wherever snapshots are taken)\n", redactionKeyEnv)
 			}
-			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(quiet), a.now)
 			snap := snaps[env]
 			snap.RedactionKeyID = red.KeyID()
@@ -239,9 +257,23 @@ Progress goes to stderr (-q silences it).`,
 	cfg.register(c)
 	c.Flags().StringSliceVar(&envs, "env", nil, "the environment `ENV` to snapshot (one)")
 	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to `FILE` or s3://bucket/key instead of stdout")
-	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stderr but errors and warnings (no progress)")
+	c.Flags().StringSliceVar(&sources, "source", nil, "collect only these sources of the environment, `NAME`[,NAME...]")
+	c.Flags().StringSliceVar(&accounts, "account", nil, "collect only these accounts (ids or names) of the selected sources, `ACCOUNT`[,ACCOUNT...]: a shard")
+	c.Flags().StringSliceVar(&regions, "region", nil, "collect only these regions of the selected sources, `REGION`[,REGION...]: a shard")
 	trust.register(c)
 	return c
+}
+
+// dedupe returns the values without repeats, in order.
+func dedupe(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (a *app) diffCommand() *cobra.Command {
@@ -249,26 +281,34 @@ func (a *app) diffCommand() *cobra.Command {
 		cfg       configFlag
 		reference string
 		explain   bool
+		envFiles  []string
 		out       outputFlags
 	)
 	c := &cobra.Command{
-		Use:   "diff SNAPSHOT SNAPSHOT...",
+		Use:   "diff [SNAPSHOT...] [--env NAME=FILE[,FILE...]]...",
 		Short: "Audit snapshot files offline",
 		Long: `Compare snapshot files written by "envparity snapshot", as audit compares
 what it collects: with the config's rules, waivers, matching and tokens. The
 config is -c, else ./envparity.yaml when it exists, else none (built-in rules,
 default tokens).
 
+Several files of one environment (the parts of a sharded collection: one per
+account, region or source) are merged into one; parts that overlap are
+refused. Give them as arguments (each file names its environment) or with
+--env NAME=FILE,FILE, where a FILE may be a glob.
+
 The reference is --reference; else the config's reference when one of the
 files holds it; else the one environment whose name says production (prod,
-production, prd, live: prod-eu too, not pre-prod); else the last file.
-Which one was taken, and why, is said on stderr (-q silences it).`,
+production, prd, live: prod-eu too, not pre-prod); else the environment of
+the last file. Which one was taken, and why, is said on stderr (-q silences
+it).`,
 		Example: `  envparity diff staging.json prod.json
   envparity diff staging.json prod.json -c envparity.yaml --format json -o findings.json
   envparity diff qa.json blue.json green.json --reference blue
+  envparity diff --env prod='shards/prod-*.json' --env staging=staging.json
   envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
-		Args: cobra.MinimumNArgs(2),
-		RunE: func(c *cobra.Command, files []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
 			outs, failOn, err := out.plan(a)
 			if err != nil {
 				return err
@@ -280,8 +320,12 @@ Which one was taken, and why, is said on stderr (-q silences it).`,
 			if conf != nil {
 				out.configFile = conf.File
 			}
+			files, claims, err := snapshotArgs(args, envFiles)
+			if err != nil {
+				return err
+			}
 			red := a.redactor()
-			loaded, err := a.readSnapshots(c.Context(), files, red)
+			loaded, err := a.readSnapshots(c.Context(), files, claims, red)
 			if err != nil {
 				return err
 			}
@@ -302,14 +346,57 @@ Which one was taken, and why, is said on stderr (-q silences it).`,
 	cfg.register(c)
 	c.Flags().StringVar(&reference, "reference", "", "the environment `ENV` the others are compared against (default: see above)")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
+	c.Flags().StringArrayVar(&envFiles, "env", nil, "the snapshot files of environment NAME (globs allowed), merged into one, as `NAME=FILE[,FILE...]`; repeatable")
 	out.register(c)
 	return c
 }
 
+// snapshotArgs lists the snapshot files of diff: the arguments (their
+// environment unclaimed), then each --env NAME=FILE,… with local globs
+// expanded (the environment claimed, so a file of another is refused).
+func snapshotArgs(args, envFiles []string) (files, claims []string, err error) {
+	for _, f := range args {
+		files, claims = append(files, f), append(claims, "")
+	}
+	for _, spec := range envFiles {
+		env, list, ok := strings.Cut(spec, "=")
+		if !ok || env == "" || list == "" {
+			return nil, nil, usageError("--env %q: want NAME=FILE[,FILE...]", spec)
+		}
+		for _, f := range strings.Split(list, ",") {
+			if f == "" {
+				continue
+			}
+			matches := []string{f}
+			if !strings.Contains(f, "://") && strings.ContainsAny(f, "*?[") {
+				if matches, err = filepath.Glob(f); err != nil {
+					return nil, nil, usageError("--env %s: %q is not a valid glob", env, f)
+				}
+				if len(matches) == 0 {
+					return nil, nil, usageError("--env %s: %q matches no file", env, f)
+				}
+			}
+			for _, m := range matches {
+				files, claims = append(files, m), append(claims, env)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, usageError("diff needs snapshot files: give them as arguments or with --env NAME=FILE")
+	}
+	for i, f := range files {
+		if slices.Index(files, f) < i {
+			return nil, nil, usageError("%s is given twice", f)
+		}
+	}
+	return files, claims, nil
+}
+
 // readSnapshots reads and decodes snapshot files concurrently (decoding
 // dominates an offline diff of large environments) and admits each one
-// (audit.Admit: redacted again, whoever wrote it).
-func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) ([]audit.SnapshotFile, error) {
+// (audit.Admit: redacted again, whoever wrote it); claims[i] is the
+// environment the command line says file i holds ("" when it says none).
+func (a *app) readSnapshots(ctx context.Context, files, claims []string, red *snapshot.Redactor) ([]audit.SnapshotFile, error) {
 	out := make([]audit.SnapshotFile, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
@@ -322,7 +409,7 @@ func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.R
 				errs[i] = err
 				return
 			}
-			out[i] = audit.Admit(f, s, red)
+			out[i] = audit.Admit(f, claims[i], s, red)
 		}()
 	}
 	wg.Wait()

@@ -37,7 +37,7 @@ func TestAWSScripts(t *testing.T) {
 	awstest.Require(t, err)
 	t.Cleanup(moto.Stop)
 	dir := t.TempDir()
-	cfgFile, credFile, err := awstest.WriteProfiles(dir, moto.URL, "prod", "staging")
+	cfgFile, credFile, err := awstest.WriteProfiles(dir, moto.URL, "prod", "staging", "isoprod", "isostaging")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +53,18 @@ func TestAWSScripts(t *testing.T) {
 		if err := w.world.Create(ctx, cfg); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The isolation worlds, in accounts of their own (awstest.CreateIsolationWorlds).
+	isoProd, err := awstest.Config(ctx, cfgFile, credFile, "isoprod", awstest.IsoProdAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isoStaging, err := awstest.Config(ctx, cfgFile, credFile, "isostaging", awstest.IsoStagingAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := awstest.CreateIsolationWorlds(ctx, isoProd, isoStaging); err != nil {
+		t.Fatal(err)
 	}
 	// A profile whose endpoint refuses connections.
 	l, err := net.Listen("tcp", "127.0.0.1:0")

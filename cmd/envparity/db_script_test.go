@@ -19,7 +19,16 @@ import (
 
 // dbEnvVars are the variables the db_*.txtar scripts read DSNs from.
 var dbEnvVars = []string{"PROD_ORDERS_DSN", "STAGING_ORDERS_DSN", "PROD_REPLICA_DSN", "WRONG_PASSWORD_DSN", "WRONG_PASSWORD", "DB_PASSWORDS",
-	"PROD_LEGACY_DSN", "STAGING_LEGACY_DSN", "WRONG_LEGACY_DSN", "MARIADB_PASSWORD"}
+	"PROD_LEGACY_DSN", "STAGING_LEGACY_DSN", "WRONG_LEGACY_DSN", "MARIADB_PASSWORD",
+	"PROD_PEOPLE_DSN", "STAGING_PEOPLE_DSN", "QA_PEOPLE_DSN", "PROD_PEOPLE_MARIADB_DSN", "STAGING_PEOPLE_MARIADB_DSN", "QA_PEOPLE_MARIADB_DSN",
+	"ENVPARITY_REDACTION_KEY"}
+
+// The people databases the isolation scripts probe: production's customers,
+// staging's copy of them, and qa's test data (dbtest.RealPeople, TestPeople).
+var (
+	plantedPeople = dbtest.RealPeople(150)
+	testPeople    = dbtest.TestPeople(90, "example.com", "shop.test")
+)
 
 const dbProdFixture = `
 CREATE EXTENSION pg_trgm;
@@ -113,16 +122,46 @@ func TestDBScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// People: production on the prod servers, staging's copy and qa's test
+	// data on the staging servers.
+	for _, p := range []struct {
+		srv  *dbtest.Postgres
+		db   string
+		rows []dbtest.Person
+	}{{prod, "people", plantedPeople}, {staging, "people_copy", plantedPeople}, {staging, "people_qa", testPeople}} {
+		if err := p.srv.Exec(ctx, "postgres", "CREATE DATABASE "+p.db); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.srv.Exec(ctx, p.db, dbtest.PeopleSQL("customers", p.rows)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []struct {
+		srv  *dbtest.MariaDB
+		db   string
+		rows []dbtest.Person
+	}{{mprod, "people_production", plantedPeople}, {mstaging, "people_staging", plantedPeople}, {mstaging, "people_qa", testPeople}} {
+		if err := p.srv.Exec(ctx, append([]string{"CREATE DATABASE " + p.db}, dbtest.PeopleSQL(p.db+".customers", p.rows)...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	vars := map[string]string{
-		"PROD_LEGACY_DSN":    mprod.DSN(""),
-		"STAGING_LEGACY_DSN": mstaging.DSN(""),
-		"WRONG_LEGACY_DSN":   mstaging.DSNAs("envparity", "Wrong-"+dbtest.MariaDBPassword, ""),
-		"MARIADB_PASSWORD":   dbtest.MariaDBPassword,
-		"PROD_ORDERS_DSN":    prod.DSN("orders"),
-		"STAGING_ORDERS_DSN": staging.DSN("orders"),
-		"PROD_REPLICA_DSN":   replica.DSN("orders"),
-		"WRONG_PASSWORD_DSN": staging.DSNAs("postgres", "Wrong-"+dbtest.PGPassword, "orders"),
-		"WRONG_PASSWORD":     "Wrong-" + dbtest.PGPassword,
+		"PROD_PEOPLE_DSN":            prod.DSN("people"),
+		"STAGING_PEOPLE_DSN":         staging.DSN("people_copy"),
+		"QA_PEOPLE_DSN":              staging.DSN("people_qa"),
+		"PROD_PEOPLE_MARIADB_DSN":    mprod.DSN("people_production"),
+		"STAGING_PEOPLE_MARIADB_DSN": mstaging.DSN("people_staging"),
+		"QA_PEOPLE_MARIADB_DSN":      mstaging.DSN("people_qa"),
+		"PROD_LEGACY_DSN":            mprod.DSN(""),
+		"STAGING_LEGACY_DSN":         mstaging.DSN(""),
+		"WRONG_LEGACY_DSN":           mstaging.DSNAs("envparity", "Wrong-"+dbtest.MariaDBPassword, ""),
+		"MARIADB_PASSWORD":           dbtest.MariaDBPassword,
+		"PROD_ORDERS_DSN":            prod.DSN("orders"),
+		"STAGING_ORDERS_DSN":         staging.DSN("orders"),
+		"PROD_REPLICA_DSN":           replica.DSN("orders"),
+		"WRONG_PASSWORD_DSN":         staging.DSNAs("postgres", "Wrong-"+dbtest.PGPassword, "orders"),
+		"WRONG_PASSWORD":             "Wrong-" + dbtest.PGPassword,
 		// Scripts check that no output holds a password.
 		"DB_PASSWORDS": dbtest.PGPassword,
 	}
@@ -138,6 +177,7 @@ func TestDBScripts(t *testing.T) {
 			"exits":    dbExits,
 			"findings": dbFindings,
 			"nosecret": dbNoSecret,
+			"noperson": dbNoPerson,
 		},
 	})
 }
@@ -183,10 +223,15 @@ func dbExits(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // dbFindings writes one line per finding of a JSON report at or above a
-// severity: "severity rule key path", sorted.
+// severity, optionally only of the rules whose id starts with a prefix:
+// "severity rule environment key path", sorted.
 func dbFindings(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 {
-		ts.Fatalf("usage: findings report.json min-severity out.txt")
+	if len(args) != 3 && len(args) != 4 {
+		ts.Fatalf("usage: findings report.json min-severity out.txt [rule-prefix]")
+	}
+	prefix := ""
+	if len(args) == 4 {
+		prefix = args[3]
 	}
 	var report struct {
 		Findings []struct {
@@ -199,7 +244,7 @@ func dbFindings(ts *testscript.TestScript, neg bool, args []string) {
 	rank := map[string]int{"error": 3, "warning": 2, "info": 1}
 	var lines []string
 	for _, f := range report.Findings {
-		if rank[f.Severity] >= rank[args[1]] {
+		if rank[f.Severity] >= rank[args[1]] && strings.HasPrefix(f.Rule, prefix) {
 			lines = append(lines, fmt.Sprintf("%s %s %s %s %s", f.Severity, f.Rule, f.Environment, f.Key, f.Path))
 		}
 	}
@@ -218,5 +263,46 @@ func dbNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("%s contains the value of $%s", f, k)
 			}
 		}
+	}
+}
+
+// dbNoPerson fails if a file holds any value of the planted production
+// customers (an address, its local part, a phone or card number, with or
+// without its spacing): probes count, they never print. Negated, it fails
+// unless one is found (the scan's own check).
+func dbNoPerson(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: [!] noperson FILE...")
+	}
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	unspaced := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "+", "")
+	found := ""
+	for _, f := range args {
+		data := ts.ReadFile(f)
+		flat := unspaced.Replace(data)
+		for _, p := range plantedPeople {
+			local, _, _ := strings.Cut(p.Email, "@")
+			for _, v := range []string{p.Email, local, p.Phone, p.Card} {
+				if found == "" && strings.Contains(data, v) {
+					found = fmt.Sprintf("%s contains the planted value %q", f, v)
+				}
+			}
+			if found == "" && (strings.Contains(flat, digits(p.Card)) || strings.Contains(flat, digits(p.Phone))) {
+				found = fmt.Sprintf("%s contains the digits of a planted phone or card number", f)
+			}
+		}
+	}
+	switch {
+	case neg && found == "":
+		ts.Fatalf("no planted value found in %s", strings.Join(args, " "))
+	case !neg && found != "":
+		ts.Fatalf("%s", found)
 	}
 }

@@ -40,8 +40,7 @@ func demoDir(t testing.TB) string {
 // TestScripts runs testdata/script/*.txtar: every command and exit code as a user sees them.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir:  "testdata/script",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"maxwidth": cmdMaxWidth},
+		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DEMO", demoDir(t))
 			// Two loopback endpoints for the http source: prod with a feature
@@ -72,6 +71,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HTTP_STAGING_DOWN", stagingDown.URL)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"findings": dbFindings, "maxwidth": cmdMaxWidth},
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -34,11 +35,14 @@ import (
 
 // Kind registers the collector.
 var Kind = collectors.Kind{
-	Name:       "aws",
-	Summary:    "AWS account facts (account id, RDS, EC2, VPC, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SNS, SSM, S3, IAM roles, DynamoDB, Beanstalk, CloudWatch), read-only",
-	New:        New,
-	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name"}},
+	Name:    "aws",
+	Summary: "AWS account facts (account id, RDS, EC2, VPC, Auto Scaling, ELBv2, ElastiCache, ECS, Lambda, SQS, SNS, SSM, S3, IAM roles, DynamoDB, Beanstalk, CloudWatch), read-only",
+	New:     New,
+	// accounts and organization choose credentials (roles to assume): a
+	// restricted config may use only entries the trusted config uses, whole.
+	Restricted: &collectors.Restriction{Pinned: []string{"profile", "role_arn", "external_id", "accounts", "organization"}, Safe: []string{"regions", "services", "tags", "timeout", "region_in_name", "parallel_accounts"}},
 	Options:    options{},
+	Shards:     []string{"account", "region"},
 }
 
 // DefaultTimeout bounds one source's whole collection when timeout is not set.
@@ -53,10 +57,17 @@ type options struct {
 	Tags         map[string]string `yaml:"tags"`
 	Timeout      config.Duration   `yaml:"timeout"`
 	RegionInName *bool             `yaml:"region_in_name"`
+	// Accounts and Organization make the source collect other accounts
+	// (roles assumed with the source's credentials) instead of its own.
+	Accounts         []accountOption     `yaml:"accounts"`
+	Organization     *organizationOption `yaml:"organization"`
+	ParallelAccounts int                 `yaml:"parallel_accounts"`
 }
 
-// Collector collects one AWS source: one account (profile, optionally an
-// assumed role) over one or more regions.
+// Collector collects one AWS source over one or more regions: the account
+// of its credentials (profile, optionally an assumed role), or the accounts
+// it lists or discovers in an organization, each through a role assumed
+// with those credentials.
 type Collector struct {
 	source       string
 	profile      string
@@ -71,6 +82,12 @@ type Collector struct {
 	redactor     *snapshot.Redactor
 	getenv       func(string) string
 	tune         tuning
+	// accounts are the explicitly listed accounts; org discovers more.
+	accounts         []account
+	org              *organizationOption
+	parallelAccounts int
+	// shard, when set, collects only some accounts and regions.
+	shard *snapshot.Shard
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -89,6 +106,9 @@ type tuning struct {
 	limits map[string]limit
 	// httpClient replaces the SDK's default HTTP client.
 	httpClient aws.HTTPClient
+	// unitDone, when set, hears how long each region × service took
+	// (benchmarks use it to say what bounds a collection).
+	unitDone func(region, service string, took time.Duration)
 }
 
 func defaultTuning() tuning {
@@ -131,6 +151,19 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 	if o.RoleARN != "" && !strings.HasPrefix(o.RoleARN, "arn:") {
 		return nil, src.Errorf("role_arn", "%q is not an ARN (want arn:aws:iam::ACCOUNT:role/NAME)", o.RoleARN)
 	}
+	accts, err := validateAccounts(src, o)
+	if err != nil {
+		return nil, err
+	}
+	c.accounts, c.org = accts, o.Organization
+	switch {
+	case o.ParallelAccounts < 0:
+		return nil, src.Errorf("parallel_accounts", "must be at least 1")
+	case o.ParallelAccounts == 0:
+		c.parallelAccounts = DefaultParallelAccounts
+	default:
+		c.parallelAccounts = o.ParallelAccounts
+	}
 	seen := map[string]bool{}
 	for i, r := range o.Regions {
 		if !validRegion(r) {
@@ -165,6 +198,17 @@ func New(src config.Source, deps collectors.Deps) (collectors.Collector, error) 
 		c.regionInName = *o.RegionInName
 	} else {
 		c.regionInName = len(c.regions) > 1
+	}
+	if sh := deps.Shard; sh != nil {
+		if len(sh.Accounts) > 0 && !c.multiAccount() {
+			return nil, src.Errorf("accounts", "a shard of accounts (%s) needs a source that lists accounts or discovers an organization", strings.Join(sh.Accounts, ", "))
+		}
+		for _, r := range sh.Regions {
+			if len(c.regions) > 0 && !slices.Contains(c.regions, r) {
+				return nil, src.Errorf("regions", "the shard's region %s is not among the source's regions (%s)", r, strings.Join(c.regions, ", "))
+			}
+		}
+		c.shard = sh
 	}
 	return c, nil
 }
@@ -247,10 +291,7 @@ type region struct {
 // when the source spans several regions (region_in_name).
 func (r *region) resourceName(n string) string {
 	if r.c.regionInName {
-		if strings.HasPrefix(n, "/") {
-			return r.name + n
-		}
-		return r.name + "/" + n
+		return prefixName(r.name, n)
 	}
 	return n
 }
@@ -324,9 +365,12 @@ func joinFirst(errs []error) error {
 	return err
 }
 
-// Collect collects every configured region × service concurrently. A
+// Collect collects every configured region × service concurrently, in
+// the source's own account or in each account it lists or discovers. A
 // service that fails (AccessDenied, unreachable, 5xx) fails the source with
-// an error naming it; what the other services saw is kept.
+// an error naming it; what the other services saw is kept. Likewise an
+// account that cannot be entered fails the source, named, and the other
+// accounts' resources are kept.
 func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -341,24 +385,140 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		}
 		regions = []string{base.Region}
 	}
-	// The account is identified alongside the services: a failure there
-	// fails the source like a failed service, keeping what the others saw.
+	if c.shard != nil {
+		for _, r := range c.shard.Regions {
+			if !slices.Contains(regions, r) {
+				return nil, fmt.Errorf("aws source %s: the shard's region %s is not among the source's regions (%s)", c.source, r, strings.Join(regions, ", "))
+			}
+		}
+	}
+	targets, err := c.targets(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("aws source %s: %w", c.source, err)
+	}
+	if targets, err = c.shardAccounts(targets); err != nil {
+		return nil, fmt.Errorf("aws source %s: %w", c.source, err)
+	}
+	type result struct {
+		label string
+		res   []snapshot.Resource
+		err   error
+	}
+	results := make([]result, len(targets))
+	parallel := c.parallelAccounts
+	if c.tune.sequential || parallel < 1 {
+		parallel = 1
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, a := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i].err = c.accountErr(a, a.label, ctx.Err())
+				return
+			}
+			defer func() { <-sem }()
+			results[i].label, results[i].res, results[i].err = c.collectAccount(ctx, c.accountConfig(base, a), a, regions)
+		}()
+	}
+	wg.Wait()
+
+	var out []snapshot.Resource
+	var errs []error
+	owner := map[string]int{} // label → index of the account that has it
+	for i, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		if j, dup := owner[r.label]; dup && r.res != nil {
+			// Two accounts whose aliases are the same would mix their resources.
+			errs = append(errs, c.accountErr(targets[i], r.label, fmt.Errorf("its label %q is also account %s's: give the accounts names", r.label, targets[j].id)))
+			continue
+		}
+		if r.res != nil {
+			owner[r.label] = i
+		}
+		out = append(out, r.res...)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].Name < out[j].Name
+	})
+	if ctx.Err() != nil && len(errs) > 0 {
+		errs = append([]error{fmt.Errorf("aws source %s: gave up after the source timeout of %s", c.source, c.timeout)}, errs...)
+	}
+	return out, errors.Join(errs...)
+}
+
+// accountErr names the account an error happened in, for a source that
+// collects several.
+func (c *Collector) accountErr(a account, label string, err error) error {
+	if err == nil || !c.multiAccount() {
+		return err
+	}
+	switch {
+	case label != "" && label != a.id:
+		return fmt.Errorf("account %s (%s): %w", label, a.id, err)
+	case a.id != "":
+		return fmt.Errorf("account %s: %w", a.id, err)
+	}
+	return err
+}
+
+// collectAccount collects one account's regions × services and returns
+// its label and resources (named label/… when the source collects several
+// accounts).
+func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a account, regions []string) (string, []snapshot.Resource, error) {
 	var acct snapshot.Resource
 	var acctErr error
 	acctDone := make(chan struct{})
-	go func() {
-		defer close(acctDone)
+	label := a.label
+	if a.roleARN != "" {
+		// Another account is entered first: a role that cannot be assumed
+		// fails the account once, not once per service.
 		acct, acctErr = c.account(ctx, base)
-	}()
+		if acctErr != nil {
+			return a.label, nil, c.accountErr(a, a.label, fmt.Errorf("enter the account through %s: %w", a.roleARN, acctErr))
+		}
+		if a.aliasLabel {
+			alias, err := aliasOf(ctx, base)
+			if err != nil {
+				return a.id, nil, c.accountErr(a, a.id, err)
+			}
+			label = accountLabel(alias, a.id)
+		}
+		close(acctDone)
+	} else {
+		// The source's own account is identified alongside the services: a
+		// failure there fails the source like a failed service, keeping
+		// what the others saw.
+		go func() {
+			defer close(acctDone)
+			acct, acctErr = c.account(ctx, base)
+		}()
+	}
 	type unit struct {
 		region, service string
 		items           []item
 		err             error
 	}
+	// A shard of regions holds the global services (S3, IAM) and the
+	// account itself only if it holds the first region, where they are
+	// collected: exactly one part of a sharded source has them.
+	inShard := func(rg string) bool {
+		return c.shard == nil || len(c.shard.Regions) == 0 || slices.Contains(c.shard.Regions, rg)
+	}
+	ownsGlobal := inShard(regions[0])
 	var units []*unit
 	for ri, rg := range regions {
 		for _, s := range c.services {
-			if services[s].global && ri > 0 {
+			if services[s].global && (ri > 0 || !ownsGlobal) || !services[s].global && !inShard(rg) {
 				continue
 			}
 			units = append(units, &unit{region: rg, service: s})
@@ -379,7 +539,11 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
 			readOnlyGuard, rateLimiter(rate.NewLimiter(rate.Limit(lim.rate), lim.burst)))
 		r := &region{c: c, name: u.region, cfg: cfg, sem: make(chan struct{}, fanout), service: u.service}
+		start := time.Now()
 		items, err := safeCollect(ctx, svc.collect, r)
+		if c.tune.unitDone != nil {
+			c.tune.unitDone(u.region, u.service, time.Since(start))
+		}
 		if err != nil {
 			err = fmt.Errorf("collect %s in %s: %w", u.service, u.region, err)
 		}
@@ -420,7 +584,12 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	var errs []error
 	if acctErr != nil {
 		errs = append(errs, fmt.Errorf("identify the account: %w", acctErr))
-	} else {
+	} else if ownsGlobal {
+		if c.multiAccount() {
+			// The account's resource pairs by its label, tokens stripped
+			// ("payments-prod" and "payments-staging"), not by the source.
+			acct.Name, acct.Key = label, ""
+		}
 		out = append(out, acct)
 	}
 	for _, u := range units {
@@ -438,19 +607,22 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 				}
 				res.Attrs["alarms"] = m[it.dimName+"="+it.dimValue]
 			}
+			if c.multiAccount() {
+				res.Name = prefixName(label, res.Name)
+			}
 			out = append(out, res)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Type != out[j].Type {
-			return out[i].Type < out[j].Type
-		}
-		return out[i].Name < out[j].Name
-	})
-	if ctx.Err() != nil && len(errs) > 0 {
-		errs = append([]error{fmt.Errorf("aws source %s: gave up after the source timeout of %s", c.source, c.timeout)}, errs...)
+	return label, out, c.accountErr(a, label, errors.Join(errs...))
+}
+
+// prefixName puts a prefix (a region, an account's label) before a name,
+// with a slash unless the name starts with one ("/prod/x" parameters).
+func prefixName(prefix, name string) string {
+	if strings.HasPrefix(name, "/") {
+		return prefix + name
 	}
-	return out, errors.Join(errs...)
+	return prefix + "/" + name
 }
 
 // safeCollect turns a panic in a service collector into an error.

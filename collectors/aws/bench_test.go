@@ -1,8 +1,11 @@
 package aws
 
 import (
+	"cmp"
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -20,15 +23,22 @@ var benchSpec = fakeSpec{
 // benchRun collects prod and staging (3 regions each, every service) from
 // a fake with 20 ms of latency per call and returns the wall time, the
 // number of calls and of resources.
-func benchRun(b *testing.B, mode string) (time.Duration, int64, int) {
+func benchRun(b *testing.B, spec fakeSpec, mode string) (time.Duration, int64, int) {
 	b.Helper()
-	f := newFake(benchSpec)
+	f := newFake(spec)
 	f.latency = 20 * time.Millisecond
 	f.pageCap = 1000 // the request's page size decides, as with AWS
 	srv := startFake(b, f)
 	var cs []*Collector
+	var slowMu sync.Mutex
+	slowest := map[string]time.Duration{}
 	for _, env := range []string{"prod", "staging"} {
 		c := fakeCollector(b, srv, env, "regions: [eu-west-1, us-east-1, ap-southeast-2]\n")
+		c.tune.unitDone = func(region, service string, took time.Duration) {
+			slowMu.Lock()
+			defer slowMu.Unlock()
+			slowest[service] = max(slowest[service], took)
+		}
 		switch mode {
 		case "sequential":
 			c.tune.sequential = true
@@ -62,6 +72,11 @@ func benchRun(b *testing.B, mode string) (time.Duration, int64, int) {
 		wg.Wait()
 	}
 	took := time.Since(start)
+	if testing.Verbose() {
+		for _, s := range slices.SortedFunc(maps.Keys(slowest), func(a, b string) int { return cmp.Compare(slowest[b], slowest[a]) }) {
+			b.Logf("%s: slowest %s took %s", mode, s, slowest[s].Round(time.Millisecond))
+		}
+	}
 	n := 0
 	for i := range cs {
 		if errs[i] != nil {
@@ -81,12 +96,12 @@ func benchRun(b *testing.B, mode string) (time.Duration, int64, int) {
 //	go test -run '^$' -bench Collect3000 -benchtime 1x ./collectors/aws/
 func BenchmarkCollect3000(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		conc, calls, n := benchRun(b, "concurrent")
-		if n != 3000 {
-			b.Fatalf("collected %d resources, want 3000", n)
+		conc, calls, n := benchRun(b, benchSpec, "concurrent")
+		if want := benchSpec.resources()*6 + 2*benchSpec.perSource(); n != want {
+			b.Fatalf("collected %d resources, want %d", n, want)
 		}
-		chain, _, _ := benchRun(b, "unbounded")
-		seq, seqCalls, _ := benchRun(b, "sequential")
+		chain, _, _ := benchRun(b, benchSpec, "unbounded")
+		seq, seqCalls, _ := benchRun(b, benchSpec, "sequential")
 		if seqCalls != calls {
 			b.Fatalf("sequential run made %d calls, concurrent %d", seqCalls, calls)
 		}
@@ -96,5 +111,41 @@ func BenchmarkCollect3000(b *testing.B) {
 		b.ReportMetric(float64(chain.Milliseconds()), "chain-ms")
 		b.ReportMetric(seq.Seconds()/conc.Seconds(), "speedup")
 		b.ReportMetric(conc.Seconds()/chain.Seconds(), "x-chain")
+	}
+}
+
+// scaled multiplies every count of a spec by k (clusters stay as they are,
+// their services scale), so the resources scale by k.
+func (s fakeSpec) scaled(k int) fakeSpec {
+	return fakeSpec{
+		RDSInstances: s.RDSInstances * k, RDSParamGroups: s.RDSParamGroups * k, RDSClusters: s.RDSClusters * k, RDSClusterParamGroups: s.RDSClusterParamGroups * k,
+		EC2Groups: s.EC2Groups * k, EC2PerGroup: s.EC2PerGroup, ASGs: s.ASGs * k, LoadBalancers: s.LoadBalancers * k, TargetGroups: s.TargetGroups * k,
+		CacheGroups: s.CacheGroups * k, ECSClusters: s.ECSClusters, ECSServicesPerCluster: s.ECSServicesPerCluster * k, ECSTaskFamilies: s.ECSTaskFamilies * k,
+		Functions: s.Functions * k, Queues: s.Queues * k, Parameters: s.Parameters * k, Buckets: s.Buckets * k, Tables: s.Tables * k,
+		BeanstalkEnvs: s.BeanstalkEnvs * k, Alarms: s.Alarms * k, Roles: s.Roles * k, Topics: s.Topics * k, VPCs: s.VPCs * k, Peerings: s.Peerings * k,
+	}
+}
+
+// BenchmarkCollect81k is BenchmarkCollect3000's spec scaled 27×: 81,000
+// resources over 2 environments × 3 regions, 20 ms per call. Its modes are
+// sub-benchmarks, so that the long sequential baseline (about 15 minutes)
+// can run once next to several runs of the concurrent collector:
+//
+//	go test -run '^$' -bench 'Collect81k/concurrent' -benchtime 1x -count 5 ./collectors/aws/
+//	go test -run '^$' -bench 'Collect81k/sequential' -benchtime 1x -count 1 ./collectors/aws/
+func BenchmarkCollect81k(b *testing.B) {
+	spec := benchSpec.scaled(27)
+	for _, mode := range []string{"concurrent", "unbounded", "sequential"} {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				took, calls, n := benchRun(b, spec, mode)
+				// 81,000 resources and each environment's account.
+				if want := spec.resources()*6 + 2*spec.perSource(); n != want || n != 81002 {
+					b.Fatalf("collected %d resources, want %d", n, want)
+				}
+				b.ReportMetric(float64(calls), "calls")
+				b.ReportMetric(took.Seconds(), "wall-s")
+			}
+		})
 	}
 }

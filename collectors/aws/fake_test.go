@@ -6,9 +6,11 @@ import (
 	"hash/crc32"
 	"html"
 	"io"
+	"maps"
 	"math/rand"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,17 +81,35 @@ type fakeAWS struct {
 	throttled atomic.Int64
 	mu        sync.Mutex
 	ops       []wireOp
+
+	// org is the organization the fake serves to ListAccounts; worlds maps
+	// an account id to the world (environment name) a role assumed there
+	// acts in. deniedRoles refuses AssumeRole into these accounts and
+	// brokenIn breaks a service in one world only.
+	org         []fakeAccount
+	worlds      map[string]string
+	deniedRoles map[string]bool
+	brokenIn    map[string]map[string]string // world → service → fault
+	ouParent    map[string]string            // OU id → parent (OU or root) id
+	assumed     atomic.Int64
+}
+
+// fakeAccount is an account of the fake's organization.
+type fakeAccount struct {
+	id, name, alias, parent, state string
+	tags                           map[string]string
 }
 
 func newFake(spec fakeSpec) *fakeAWS {
-	return &fakeAWS{spec: spec, pageCap: 100, rnd: rand.New(rand.NewSource(1)), broken: map[string]string{}}
+	return &fakeAWS{spec: spec, pageCap: 100, rnd: rand.New(rand.NewSource(1)), broken: map[string]string{},
+		worlds: map[string]string{}, deniedRoles: map[string]bool{}, brokenIn: map[string]map[string]string{}}
 }
 
 var signingToService = map[string]string{
 	"rds": "rds", "ec2": "ec2", "autoscaling": "autoscaling", "elasticloadbalancing": "elbv2",
 	"elasticache": "elasticache", "ecs": "ecs", "lambda": "lambda", "sqs": "sqs", "ssm": "ssm",
 	"s3": "s3", "dynamodb": "dynamodb", "elasticbeanstalk": "elasticbeanstalk", "monitoring": "cloudwatch",
-	"sts": "sts", "iam": "iam", "sns": "sns",
+	"sts": "sts", "iam": "iam", "sns": "sns", "organizations": "organizations",
 }
 
 type fakeReq struct {
@@ -148,7 +168,11 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.ops = append(f.ops, op)
 	f.mu.Unlock()
 
-	switch f.broken[q.service] {
+	fault := f.broken[q.service]
+	if b := f.brokenIn[q.env][q.service]; b != "" {
+		fault = b
+	}
+	switch fault {
 	case "hang":
 		<-r.Context().Done()
 		return
@@ -304,6 +328,11 @@ func optMarker(tag, next string) string {
 func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
 	s, env, rg := f.spec, q.env, q.region
 	acct := map[string]string{"prod": "111111111111", "staging": "222222222222"}[env]
+	for id, w := range f.worlds {
+		if w == env {
+			acct = id
+		}
+	}
 	if acct == "" {
 		acct = "999999999999"
 	}
@@ -589,6 +618,64 @@ func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:role/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}`, acct, strings.Trim(q.r.URL.Path, "/"))
+	case "sts.AssumeRole":
+		role := q.form.Get("RoleArn")
+		id := strings.Split(role, ":")[4]
+		world, ok := f.worlds[id]
+		if !ok || f.deniedRoles[id] {
+			f.fail(w, q, http.StatusForbidden, "AccessDenied")
+			return
+		}
+		f.assumed.Add(1)
+		writeQuery(w, q.op, fmt.Sprintf(`<Credentials><AccessKeyId>AKIDTEST%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/%s/envparity</Arn><AssumedRoleId>AROA:envparity</AssumedRoleId></AssumedRoleUser>`,
+			strings.ToUpper(world), id, lastSegment(role, "/")))
+	case "iam.ListAccountAliases":
+		alias := ""
+		for _, a := range f.org {
+			if a.id == acct && a.alias != "" {
+				alias = "<member>" + a.alias + "</member>"
+			}
+		}
+		writeQuery(w, q.op, "<AccountAliases>"+alias+"</AccountAliases><IsTruncated>false</IsTruncated>")
+	case "organizations.ListAccounts", "organizations.ListAccountsForParent":
+		var in []fakeAccount
+		for _, a := range f.org {
+			if q.op == "ListAccounts" || a.parent == q.bodyStr("ParentId") {
+				in = append(in, a)
+			}
+		}
+		from, to, next := f.page(len(in), q.bodyStr("NextToken"), 2)
+		var as []any
+		for _, a := range in[from:to] {
+			state := a.state
+			if state == "" {
+				state = "ACTIVE"
+			}
+			as = append(as, map[string]any{"Id": a.id, "Name": a.name, "Arn": "arn:aws:organizations::000000000000:account/o-x/" + a.id, "State": state, "Email": "x@example.com"})
+		}
+		out := map[string]any{"Accounts": as}
+		if next != "" {
+			out["NextToken"] = next
+		}
+		writeJSON(w, out)
+	case "organizations.ListOrganizationalUnitsForParent":
+		var ous []any
+		for _, ou := range slices.Sorted(maps.Keys(f.ouParent)) {
+			if f.ouParent[ou] == q.bodyStr("ParentId") {
+				ous = append(ous, map[string]any{"Id": ou, "Name": ou})
+			}
+		}
+		writeJSON(w, map[string]any{"OrganizationalUnits": ous})
+	case "organizations.ListTagsForResource":
+		var tags []any
+		for _, a := range f.org {
+			if a.id == q.bodyStr("ResourceId") {
+				for _, k := range slices.Sorted(maps.Keys(a.tags)) {
+					tags = append(tags, map[string]any{"Key": k, "Value": a.tags[k]})
+				}
+			}
+		}
+		writeJSON(w, map[string]any{"Tags": tags})
 	case "sts.GetCallerIdentity":
 		writeQuery(w, q.op, fmt.Sprintf(`<Arn>arn:aws:sts::%s:assumed-role/envparity-readonly/envparity</Arn><UserId>AROA:envparity</UserId><Account>%s</Account>`, acct, acct))
 	case "iam.ListRoles":

@@ -45,16 +45,22 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		"GetBucket:publicAccessBlock": "GetBucketPublicAccessBlock", "GetBucket:lifecycle": "GetLifecycleConfiguration", "GetBucket:tagging": "GetBucketTagging",
 		"GetBucket:policy": "GetBucketPolicy",
 	}
-	f := newFake(smallSpec)
+	f := multiFake()
 	srv := startFake(t, f)
-	// Without a tag filter every detail call is made; with one, SSM reads tags too.
-	for _, extra := range []string{"", "tags: {service: svc0}\n"} {
+	// Without a tag filter every detail call is made; with one, SSM reads
+	// tags too. Accounts listed without a name are labelled by their alias;
+	// an organization is walked by OU and filtered by account tags.
+	for _, extra := range []string{"", "tags: {service: svc0}\n", "services: [sqs]\naccounts: [{role_arn: \"arn:aws:iam::111111111111:role/r\"}]\n",
+		"services: [sqs]\norganization: {role_name: r, ous: [r-ab12], account_tags: {env: prod}, exclude: [\"555555555555\"]}\n", "services: [sqs]\norganization: {role_name: r, exclude: [\"555555555555\"]}\n"} {
 		if _, err := fakeCollector(t, srv, "prod", "regions: [eu-west-1]\n"+extra).Collect(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	seen := map[string]bool{}
 	for _, op := range f.operations() {
+		if op.Service == "sts" && op.Op == "AssumeRole" {
+			continue // the caller's permission to enter an account, not the read-only role's (docs/sources/aws.md)
+		}
 		svc := op.Service
 		if p, ok := prefix[svc]; ok {
 			svc = p

@@ -20,11 +20,11 @@ func TestParseMergeKeys(t *testing.T) {
 		want     map[string]any
 	}{
 		{"override after the merge (values-production.yaml:855)", "defaults: &d\n  image: app:1\n  extraEnv: [{name: A, value: x}]\nworker:\n  <<: *d\n  extraEnv: [{name: B, value: y}]\n", map[string]any{
-			"defaults.image": "app:1", "defaults.extraEnv": []any{map[string]any{"name": "A", "value": "x"}},
-			"worker.image": "app:1", "worker.extraEnv": []any{map[string]any{"name": "B", "value": "y"}},
+			"defaults": map[string]any{"image": "app:1", "extraEnv": []any{map[string]any{"name": "A", "value": "x"}}},
+			"worker":   map[string]any{"image": "app:1", "extraEnv": []any{map[string]any{"name": "B", "value": "y"}}},
 		}},
-		{"override before the merge", "d: &d {a: 1, b: 2}\nw: {b: 3, <<: *d}\n", map[string]any{"d.a": json.Number("1"), "d.b": json.Number("2"), "w.a": json.Number("1"), "w.b": json.Number("3")}},
-		{"merge list: the earlier mapping wins", "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nw: {<<: [*x, *y]}\n", map[string]any{"x.a": json.Number("1"), "y.a": json.Number("2"), "y.b": json.Number("2"), "w.a": json.Number("1"), "w.b": json.Number("2")}},
+		{"override before the merge", "d: &d {a: 1, b: 2}\nw: {b: 3, <<: *d}\n", map[string]any{"d": map[string]any{"a": json.Number("1"), "b": json.Number("2")}, "w": map[string]any{"a": json.Number("1"), "b": json.Number("3")}}},
+		{"merge list: the earlier mapping wins", "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nw: {<<: [*x, *y]}\n", map[string]any{"x": map[string]any{"a": json.Number("1")}, "y": map[string]any{"a": json.Number("2"), "b": json.Number("2")}, "w": map[string]any{"a": json.Number("1"), "b": json.Number("2")}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +59,8 @@ func TestParseByteOrderMark(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got["Logging.LogLevel.Default"] != "Warning" || len(got) != 1 {
+			want := map[string]any{"Logging": map[string]any{"LogLevel": map[string]any{"Default": "Warning"}}}
+			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("got %v", got)
 			}
 		})
@@ -83,12 +84,12 @@ func TestParseDocuments(t *testing.T) {
 			{ID: "2", Keys: map[string]any{"c": json.Number("3")}},
 		}},
 		{"Kubernetes-like documents by kind and name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-prod, namespace: shop}\ndata: {A: x}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n", []Document{
-			{ID: "ConfigMap/shop/app-prod", Kind: "ConfigMap", Name: "shop/app-prod", Keys: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata.name": "app-prod", "metadata.namespace": "shop", "data.A": "x"}},
-			{ID: "Deployment/web", Kind: "Deployment", Name: "web", Keys: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata.name": "web", "spec.replicas": json.Number("3")}},
+			{ID: "ConfigMap/shop/app-prod", Kind: "ConfigMap", Name: "shop/app-prod", Keys: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "app-prod", "namespace": "shop"}, "data": map[string]any{"A": "x"}}},
+			{ID: "Deployment/web", Kind: "Deployment", Name: "web", Keys: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "web"}, "spec": map[string]any{"replicas": json.Number("3")}}},
 		}},
 		{"the same object twice goes by index", "apiVersion: v1\nkind: A\nmetadata: {name: x}\n---\napiVersion: v1\nkind: A\nmetadata: {name: x}\n", []Document{
-			{Keys: map[string]any{"apiVersion": "v1", "kind": "A", "metadata.name": "x"}},
-			{ID: "1", Keys: map[string]any{"apiVersion": "v1", "kind": "A", "metadata.name": "x"}},
+			{Keys: map[string]any{"apiVersion": "v1", "kind": "A", "metadata": map[string]any{"name": "x"}}},
+			{ID: "1", Keys: map[string]any{"apiVersion": "v1", "kind": "A", "metadata": map[string]any{"name": "x"}}},
 		}},
 		{"an empty file", "", nil},
 	}

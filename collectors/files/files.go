@@ -1,5 +1,5 @@
 // Package files is the "files" source kind: per-environment config files
-// (YAML, JSON, TOML, .env, .properties) flattened to dotted keys, one
+// (YAML, JSON, TOML, .env, .properties) read with their nesting, one
 // resource per file, keyed by its path with the environment's tokens
 // stripped, so values-prod.yaml and values-staging.yaml pair.
 package files
@@ -22,7 +22,7 @@ const ResourceType = "files.config.file"
 // Kind registers the collector.
 var Kind = collectors.Kind{
 	Name:       "files",
-	Summary:    "config files (YAML, JSON, TOML, .env, .properties) flattened to dotted keys",
+	Summary:    "config files (YAML, JSON, TOML, .env, .properties), keys nested as the file nests them",
 	New:        New,
 	Restricted: &collectors.Restriction{Paths: []string{"path", "paths"}, Safe: []string{"format"}},
 	Options:    options{},

@@ -69,12 +69,19 @@ type Document struct {
 	Name string
 	// Kind is the kind of a Kubernetes-like document.
 	Kind string
-	// Keys are the document's values flattened to dotted keys.
+	// Keys are the document's values, nested as the document nests them
+	// (maps as maps, lists as lists); the dotted keys of .properties and
+	// .env files are split into nesting where that is unambiguous (see
+	// nestDotted).
 	Keys map[string]any
 }
 
-// Parse reads a config file of one document into flattened keys: nested
-// mappings become dotted keys ("smtp.host"), lists and scalars stay values.
+// Parse reads a config file of one document into its keys, nested as the
+// document nests them: {smtp: {host: …}} stays a map under smtp, so that a
+// diff path reads keys.smtp.host and a block present in one environment only
+// is one difference at its root; lists stay lists (the diff pairs their
+// elements). Dotted keys of .properties and .env files are nested the same
+// way where that is unambiguous (nestDotted).
 // A file of several YAML documents is an error here; ParseDocuments reads
 // those. Every problem is a *snapshot.InputError naming file, line and
 // column; the messages never quote the file's content, which may hold
@@ -94,7 +101,7 @@ func Parse(data []byte, file string, f Format) (map[string]any, error) {
 }
 
 // ParseDocuments reads a config file into its documents, each with its
-// flattened keys (see Parse). Empty documents are skipped; a file with no
+// nested keys (see Parse). Empty documents are skipped; a file with no
 // document gives none. A leading UTF-8 byte-order mark is ignored in every
 // format; bytes that are not UTF-8 are an error at their position. Values
 // are bounded: nesting to snapshot.MaxDepth levels, numbers to
@@ -117,11 +124,11 @@ func ParseDocuments(data []byte, file string, f Format) ([]Document, error) {
 	case Env:
 		var m map[string]string
 		m, err = ParseEnv(data, file)
-		trees = []map[string]any{stringMap(m)}
+		trees = []map[string]any{nestDotted(m)}
 	case Properties:
 		var m map[string]string
 		m, err = ParseProperties(data, file)
-		trees = []map[string]any{stringMap(m)}
+		trees = []map[string]any{nestDotted(m)}
 	default:
 		return nil, &snapshot.InputError{File: file, Msg: fmt.Sprintf("unknown format %q", f)}
 	}
@@ -134,14 +141,16 @@ func ParseDocuments(data []byte, file string, f Format) ([]Document, error) {
 	docs := make([]Document, len(trees))
 	ids := map[string]int{}
 	for i, tree := range trees {
-		d := Document{Keys: map[string]any{}}
+		d := Document{Keys: tree}
+		if d.Keys == nil {
+			d.Keys = map[string]any{}
+		}
 		if kind, name, ok := kubernetesIdentity(tree); ok {
 			d.ID, d.Kind, d.Name = kind+"/"+name, kind, name
 		} else if i > 0 {
 			d.ID = strconv.Itoa(i)
 		}
 		ids[d.ID]++
-		flatten("", tree, d.Keys)
 		docs[i] = d
 	}
 	// Two documents with the same identity go by their index instead.
@@ -182,28 +191,68 @@ func kubernetesIdentity(tree map[string]any) (kind, name string, ok bool) {
 	return kind, name, true
 }
 
-func stringMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+// nestDotted turns the flat dotted keys of a .properties or .env file into
+// the nesting they spell (spring.datasource.url=… becomes
+// spring: {datasource: {url: …}}), as Spring and other binders read them,
+// so that the file compares like the same settings written in YAML.
+//
+// A key that is both a value and the parent of other keys (Spring's relaxed
+// binding accepts a.b=1 beside a.b.c=2) cannot be both a leaf and a map: its
+// subtree nests as usual and the value itself stays one dotted key in the
+// map one level up (a: {b: {c: 2}} and, at the top, "a.b": 1; for x.a.b,
+// x: {"a.b": …}), so that both remain reachable at distinct paths
+// (keys.a.b.c, keys."a.b") and the subtree still pairs with the other
+// environment's. A key without dots that is also a parent (a=1 beside
+// a.b=2) has no level above it: the keys below it stay flat ("a.b"). Keys
+// with an empty part ("a..b", ".a", "a.") are not split.
+func nestDotted(flat map[string]string) map[string]any {
+	out := make(map[string]any, len(flat))
+	parents := map[string]bool{}
+	for k := range flat {
+		if !splittable(k) {
+			continue
+		}
+		for i := 0; i < len(k); i++ {
+			if k[i] == '.' {
+				parents[k[:i]] = true
+			}
+		}
+	}
+	keys := make([]string, 0, len(flat))
+	for k := range flat {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := flat[k]
+		first, _, _ := strings.Cut(k, ".")
+		if _, isLeaf := flat[first]; !splittable(k) || (isLeaf && first != k) {
+			out[k] = v
+			continue
+		}
+		parts := strings.Split(k, ".")
+		if parents[k] {
+			// Both a value and a parent: one level above its subtree.
+			n := len(parts)
+			parts = append(parts[:n-2:n-2], parts[n-2]+"."+parts[n-1])
+		}
+		m := out
+		for _, p := range parts[:len(parts)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[parts[len(parts)-1]] = v
 	}
 	return out
 }
 
-// flatten writes the leaves of a nested map under dotted keys. An empty
-// mapping is kept as a value, so that "features: {}" is not lost.
-func flatten(prefix string, m map[string]any, out map[string]any) {
-	for k, v := range m {
-		key := k
-		if prefix != "" {
-			key = prefix + "." + k
-		}
-		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
-			flatten(key, sub, out)
-			continue
-		}
-		out[key] = v
-	}
+// splittable reports whether a key has dots and splits into non-empty parts.
+func splittable(k string) bool {
+	return strings.Contains(k, ".") && !strings.HasPrefix(k, ".") && !strings.HasSuffix(k, ".") && !strings.Contains(k, "..")
 }
 
 // parseYAML reads every document of a YAML file. Aliases, nesting and

@@ -19,21 +19,21 @@ func TestParse(t *testing.T) {
 		want   map[string]any
 	}{
 		{"yaml nested", YAML, "smtp:\n  host: h\n  port: 587\nratio: 1.50\nflags: [a, b]\nempty: {}\nnothing:\n", map[string]any{
-			"smtp.host": "h", "smtp.port": json.Number("587"), "ratio": json.Number("1.5"),
+			"smtp": map[string]any{"host": "h", "port": json.Number("587")}, "ratio": json.Number("1.5"),
 			"flags": []any{"a", "b"}, "empty": map[string]any{}, "nothing": nil,
 		}},
 		{"yaml quoted number stays a string", YAML, "tag: \"15.4\"\nver: 15.4\n", map[string]any{"tag": "15.4", "ver": json.Number("15.4")}},
-		{"yaml anchors and merge", YAML, "base: &b {a: 1}\nx:\n  <<: *b\n  c: 2\n", map[string]any{"base.a": json.Number("1"), "x.a": json.Number("1"), "x.c": json.Number("2")}},
+		{"yaml anchors and merge", YAML, "base: &b {a: 1}\nx:\n  <<: *b\n  c: 2\n", map[string]any{"base": map[string]any{"a": json.Number("1")}, "x": map[string]any{"a": json.Number("1"), "c": json.Number("2")}}},
 		{"yaml empty", YAML, "", map[string]any{}},
-		{"json", JSON, `{"a": {"b": 1.0, "c": [1, "x"]}, "d": null}`, map[string]any{"a.b": json.Number("1.0"), "a.c": []any{json.Number("1"), "x"}, "d": nil}},
-		{"toml", TOML, "[rate_limit]\nrpm = 600\nratio = 0.5\non = true\n", map[string]any{"rate_limit.rpm": json.Number("600"), "rate_limit.ratio": json.Number("0.5"), "rate_limit.on": true}},
+		{"json", JSON, `{"a": {"b": 1.0, "c": [1, "x"]}, "d": null}`, map[string]any{"a": map[string]any{"b": json.Number("1.0"), "c": []any{json.Number("1"), "x"}}, "d": nil}},
+		{"toml", TOML, "[rate_limit]\nrpm = 600\nratio = 0.5\non = true\n", map[string]any{"rate_limit": map[string]any{"rpm": json.Number("600"), "ratio": json.Number("0.5"), "on": true}}},
 		{"env", Env, "A=1\nexport B = two # comment\nC='x # not a comment'\nD=\"l1\\nl2\"\nE=\n# skip\n\nF=a#b\n", map[string]any{
 			"A": "1", "B": "two", "C": "x # not a comment", "D": "l1\nl2", "E": "", "F": "a#b",
 		}},
 		{"env multi-line double quotes", Env, "KEY=\"-----BEGIN\nabc\n-----END\"\nNEXT=1\n", map[string]any{"KEY": "-----BEGIN\nabc\n-----END", "NEXT": "1"}},
 		{"env crlf", Env, "A=1\r\nB=2\r\n", map[string]any{"A": "1", "B": "2"}},
 		{"properties", Properties, "# c\n! c\na.b=1\nc: two\nd three\nlong = x \\\n    y\nu=\\u00e9t\\u00e9\nk\\=ey=v\n", map[string]any{
-			"a.b": "1", "c": "two", "d": "three", "long": "x y", "u": "été", "k=ey": "v",
+			"a": map[string]any{"b": "1"}, "c": "two", "d": "three", "long": "x y", "u": "été", "k=ey": "v",
 		}},
 	}
 	for _, tt := range tests {
@@ -218,4 +218,37 @@ func FuzzParseTOML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzParser(t, data, TOML)
 	})
+}
+
+// TestNestDotted: the dotted keys of .properties and .env files nest like
+// the same settings written in YAML; a key that is both a value and a
+// parent (Spring's a.b=1 beside a.b.c=2) keeps both reachable.
+func TestNestDotted(t *testing.T) {
+	tests := []struct {
+		name string
+		in   map[string]string
+		want map[string]any
+	}{
+		{"nesting", map[string]string{"spring.datasource.url": "u", "spring.datasource.pool": "5", "server.port": "80", "plain": "p"}, map[string]any{
+			"spring": map[string]any{"datasource": map[string]any{"url": "u", "pool": "5"}},
+			"server": map[string]any{"port": "80"}, "plain": "p",
+		}},
+		{"a value that is also a parent goes one level up", map[string]string{"a.b": "1", "a.b.c": "2", "a.x": "3"}, map[string]any{
+			"a.b": "1", "a": map[string]any{"b": map[string]any{"c": "2"}, "x": "3"},
+		}},
+		{"deeper", map[string]string{"x.a.b": "1", "x.a.b.c": "2"}, map[string]any{
+			"x": map[string]any{"a.b": "1", "a": map[string]any{"b": map[string]any{"c": "2"}}},
+		}},
+		{"a top-level value that is also a parent keeps its children flat", map[string]string{"logging": "on", "logging.level": "INFO", "logging.level.root": "WARN"}, map[string]any{
+			"logging": "on", "logging.level": "INFO", "logging.level.root": "WARN",
+		}},
+		{"empty parts are not split", map[string]string{"a..b": "1", ".c": "2", "d.": "3"}, map[string]any{"a..b": "1", ".c": "2", "d.": "3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := cmp.Diff(tt.want, nestDotted(tt.in)); d != "" {
+				t.Errorf("nestDotted (-want +got):\n%s", d)
+			}
+		})
+	}
 }

@@ -298,7 +298,8 @@ func TestParseFiles(t *testing.T) {
 	}
 	cfg := got["/srv/app/config.yml"].(map[string]any)
 	keys := cfg["keys"].(map[string]any)
-	if cfg["format"] != "yaml" || keys["smtp.host"] != "mail.prod.internal" || !snapshot.IsFingerprint(keys["smtp.password"].(string)) {
+	smtp, _ := keys["smtp"].(map[string]any)
+	if cfg["format"] != "yaml" || smtp["host"] != "mail.prod.internal" || !snapshot.IsFingerprint(smtp["password"].(string)) {
 		t.Errorf("config.yml = %v", cfg)
 	}
 	ngx := got["/etc/nginx/nginx.conf"].(map[string]any)

@@ -206,7 +206,7 @@ func TestCollectFacts(t *testing.T) {
 	}
 
 	cfg := find(t, res, "files.config.file", "app:/srv/app/config.yml").Attrs
-	if at(cfg, "keys", "features.new_checkout") != true || !snapshot.IsFingerprint(at(cfg, "keys", "db.password").(string)) {
+	if at(cfg, "keys", "features", "new_checkout") != true || !snapshot.IsFingerprint(at(cfg, "keys", "db", "password").(string)) {
 		t.Errorf("config.yml = %s", dump(cfg))
 	}
 	ngx := find(t, res, "files.config.file", "app:/srv/nginx/nginx.conf").Attrs
