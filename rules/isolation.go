@@ -1256,16 +1256,10 @@ func parentText(p string) string {
 	return ""
 }
 
-// fingerprints returns a resource's secret fingerprints by path.
+// fingerprints returns a resource's secret fingerprints by the canonical
+// text of their paths (snapshot.FingerprintPaths).
 func fingerprints(res *snapshot.Resource) map[string]string {
-	out := map[string]string{}
-	m, _ := res.Attrs[snapshot.SecretsAttr].(map[string]any)
-	for k, v := range m {
-		if s, ok := v.(string); ok {
-			out[k] = s
-		}
-	}
-	return out
+	return snapshot.FingerprintPaths(res.Attrs[snapshot.SecretsAttr])
 }
 
 // The attributes of the database sources' data probes (collectors/internal/dbcommon).
