@@ -1257,7 +1257,8 @@ func parentText(p string) string {
 }
 
 // fingerprints returns a resource's secret fingerprints by the canonical
-// text of their paths (snapshot.FingerprintPaths).
+// text of their paths (snapshot.FingerprintPaths: the record nests them
+// like the attributes).
 func fingerprints(res *snapshot.Resource) map[string]string {
 	return snapshot.FingerprintPaths(res.Attrs[snapshot.SecretsAttr])
 }
