@@ -132,6 +132,7 @@ const valueSeparators = snapshot.NameSeparators + "@=,;?&"
 type isoRun struct {
 	e       *Engine
 	refToks []string
+	refSubs []string
 	keys    map[string]*keyInfo
 	byType  map[string]map[string]*Rule
 	res     *diff.Result
@@ -637,7 +638,7 @@ func (v *visitor) leaf(ref any, hasRef bool, other any) {
 	if isStr && str == "" {
 		return
 	}
-	refTokens := r.refTokens()
+	refTokens := r.refSubstrings()
 	mentionsRef := false
 	if isStr {
 		mentionsRef = containsFold(str, refTokens)
@@ -703,7 +704,7 @@ func (v *visitor) leaf(ref any, hasRef bool, other any) {
 		steps, path := v.path()
 		v.switches = append(v.switches, leaf{pair: p, steps: steps, path: path, ref: ref, hasRef: hasRef, other: other})
 	}
-	if (v.checks[checkMailLive] != nil || v.checks[checkMailProvider] != nil) && (ki.mail || !isStr || mailish(str)) {
+	if (v.checks[checkMailLive] != nil || v.checks[checkMailProvider] != nil) && (ki.mail || !isStr || mayNameEndpoint(str) && mailish(str)) {
 		for _, s := range strsOf(other, str, isStr) {
 			if !mayNameEndpoint(s) || !(ki.mail || mailish(s)) {
 				continue
@@ -790,6 +791,35 @@ func (r *isoRun) refTokens() []string {
 		r.refToks = append([]string{r.res.Reference}, r.tokens(r.res.Reference)...)
 	}
 	return r.refToks
+}
+
+// refSubstrings are the shortest of the reference's name and tokens: a
+// value that contains none of them (prod in production) contains none of
+// the others, so one scan per value decides whether the reference-name
+// checks need to look closer.
+func (r *isoRun) refSubstrings() []string {
+	if r.refSubs != nil {
+		return r.refSubs
+	}
+	all := r.refTokens()
+	for _, t := range all {
+		redundant := false
+		for _, u := range all {
+			if u != t && len(u) < len(t) && containsFold(t, []string{u}) {
+				redundant = true
+			}
+		}
+		dup := false
+		for _, kept := range r.refSubs {
+			if strings.EqualFold(kept, t) {
+				dup = true
+			}
+		}
+		if !redundant && !dup && t != "" {
+			r.refSubs = append(r.refSubs, t)
+		}
+	}
+	return r.refSubs
 }
 
 // strsOf returns the strings of a value without allocating for a string.
@@ -1257,7 +1287,8 @@ func parentText(p string) string {
 }
 
 // fingerprints returns a resource's secret fingerprints by the canonical
-// text of their paths (the record nests them like the attributes).
+// text of their paths (snapshot.FingerprintPaths: the record nests them
+// like the attributes).
 func fingerprints(res *snapshot.Resource) map[string]string {
 	return snapshot.FingerprintPaths(res.Attrs[snapshot.SecretsAttr])
 }

@@ -221,7 +221,11 @@ func TestIsolationRules(t *testing.T) {
 				res("kubernetes.batch.cronjob", "shop/nightly-digest", map[string]any{"schedule": "0 6 * * *", "suspend": false}),
 				envFile(map[string]any{"JOBS_ENABLED": "true"})}},
 	}
+	positive := map[string]bool{}
 	for _, tt := range tests {
+		for _, w := range tt.want {
+			positive[strings.Fields(w)[1]] = true
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			got := isolationFindings(t, tt.prod, tt.staging, tt.sharedOK...)
 			if d := cmp.Diff(tt.want, got); d != "" {
@@ -229,7 +233,62 @@ func TestIsolationRules(t *testing.T) {
 			}
 		})
 	}
+	// Every isolation rule has a case that reports it.
+	rs, _ := BuiltIn()
+	for _, r := range rs {
+		if r.Check != "" && !positive[r.ID] {
+			t.Errorf("rule %s has no positive case in this table", r.ID)
+		}
+	}
 }
+
+// TestIsolationExplain: every check is run by one built-in rule, which
+// explains what it checks, why and how to fix it.
+func TestIsolationExplain(t *testing.T) {
+	rs, err := BuiltIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCheck := map[string]string{}
+	for _, r := range rs {
+		if r.Check == "" {
+			continue
+		}
+		if prev, dup := byCheck[r.Check]; dup {
+			t.Errorf("check %s is run by %s and %s", r.Check, prev, r.ID)
+		}
+		byCheck[r.Check] = r.ID
+		text := r.Explain()
+		for _, want := range []string{r.ID, isolationChecks[r.Check].describe, "Why it matters", r.Remedy[:20]} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: explain lacks %q:\n%s", r.ID, want, text)
+			}
+		}
+		if !strings.HasPrefix(r.ID, "isolation-") {
+			t.Errorf("check rule %s is not in the isolation family", r.ID)
+		}
+	}
+	for name := range isolationChecks {
+		if byCheck[name] == "" {
+			t.Errorf("check %s is run by no built-in rule", name)
+		}
+	}
+	// A user cannot give a check rule an expectation or a condition.
+	if _, err := Merge(rs, []Override{{ID: "isolation-live-data", Expect: strPtr("equal"), Origin: "t.yaml:1:1"}}); err == nil {
+		t.Error("a check rule accepted an expectation")
+	}
+	// Overrides of severity and paths apply.
+	merged, err := Merge(rs, []Override{{ID: "isolation-reference-token", Severity: strPtr("error"), Path: strPtr("keys.**"), Origin: "t.yaml:1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := Find(merged, "isolation-reference-token")
+	if r.Severity != Error || r.Check != checkReferenceToken {
+		t.Errorf("override lost the check or the severity: %+v", r)
+	}
+}
+
+func strPtr(s string) *string { return &s }
 
 // TestIsolationSameTier: environments that are the reference's own (a
 // view sharing its token, a blue/green half, one listed in
@@ -299,6 +358,48 @@ func TestIsolationManyPairs(t *testing.T) {
 	for _, f := range got {
 		if !strings.HasPrefix(f, "error isolation-shared-endpoint svc-") || !strings.HasSuffix(f, " keys.REDIS_HOST") {
 			t.Errorf("unexpected finding %q", f)
+		}
+	}
+}
+
+// TestIsolationPathOverride: a rule's path glob narrows where its check looks.
+func TestIsolationPathOverride(t *testing.T) {
+	rs, err := BuiltIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	judge := func(rules []*Rule) int {
+		snap := func(env, v string) *snapshot.Snapshot {
+			return &snapshot.Snapshot{Environment: env, Resources: []snapshot.Resource{envFile(map[string]any{"ORDERS_API": v})}}
+		}
+		tokens := map[string][]string{"prod": {"prod"}, "staging": {"staging"}}
+		res, err := diff.Compare("prod", map[string]*snapshot.Snapshot{"prod": snap("prod", "https://orders.corp.net"), "staging": snap("staging", "https://orders-prod.corp.net")},
+			diff.Options{Match: diff.MatchOptions{Tokens: tokens}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng := NewEngine(rules)
+		if err := eng.SetIsolation(IsolationOptions{Tokens: tokens}); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range eng.Evaluate(res, nil, time.Now()).Findings {
+			if f.Rule == "isolation-reference-token" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := judge(rs); n != 1 {
+		t.Fatalf("built-in: %d findings, want 1", n)
+	}
+	for path, want := range map[string]int{"tags.**": 0, "keys.ORDERS_*": 1} {
+		merged, err := Merge(rs, []Override{{ID: "isolation-reference-token", Path: strPtr(path), Origin: "t.yaml:1:1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := judge(merged); n != want {
+			t.Errorf("path %q: %d findings, want %d", path, n, want)
 		}
 	}
 }
