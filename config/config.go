@@ -491,8 +491,8 @@ func (c *Config) EnvironmentNames() []string {
 }
 
 var (
-	severities   = []string{"error", "warning", "info"}
-	ruleIDRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	severities = []string{"error", "warning", "info"}
+	ruleIDRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 )
 
 func oneOf(v string, set []string) bool {
