@@ -434,20 +434,39 @@ func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
 		bKeys[j] = k
 		if is := byKey[k]; len(is) > 0 {
 			used[is[0]] = true
-			pairs = append(pairs, elemPair{step: snapshot.Member(k), a: a[is[0]], b: e, hasA: true, hasB: true})
+			pairs = append(pairs, elemPair{step: memberStep(k, e, is[0]), a: a[is[0]], b: e, hasA: true, hasB: true})
 			byKey[k] = is[1:]
 			continue
 		}
-		pairs = append(pairs, elemPair{step: snapshot.Member(k), b: e, hasB: true})
+		pairs = append(pairs, elemPair{step: memberStep(k, e, j), b: e, hasB: true})
 	}
-	oneSided := false
-	for i, e := range a {
-		if !used[i] {
-			oneSided = true
-			pairs = append(pairs, elemPair{step: snapshot.Member(aKeys[i]), a: e, hasA: true})
+	// Fingerprints carry no identity: a secret that differs between the
+	// environments is one secret with two values (expected), not a member
+	// removed and another added. Those left unmatched on both sides pair up
+	// in order, at the reference's position; equal ones were matched above,
+	// so a shared secret is still seen.
+	var freeB []int
+	for i, ep := range pairs {
+		if !ep.hasA && isFingerprint(ep.b) {
+			freeB = append(freeB, i)
 		}
 	}
-	if !oneSided && len(a) == len(b) {
+	oneSided, fingerprintsPaired := false, false
+	for i, e := range a {
+		if used[i] {
+			continue
+		}
+		if len(freeB) > 0 && isFingerprint(e) {
+			fingerprintsPaired = true
+			ep := &pairs[freeB[0]]
+			freeB = freeB[1:]
+			ep.step, ep.a, ep.hasA = snapshot.Index(i), e, true
+			continue
+		}
+		oneSided = true
+		pairs = append(pairs, elemPair{step: memberStep(aKeys[i], e, i), a: e, hasA: true})
+	}
+	if !oneSided && !fingerprintsPaired && len(a) == len(b) {
 		for i := range aKeys {
 			if aKeys[i] != bKeys[i] {
 				return pairs, true
@@ -455,6 +474,21 @@ func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
 		}
 	}
 	return pairs, false
+}
+
+// memberStep names a member of a set by its value, except a secret's
+// fingerprint, which changes with the redaction key: it is named by its
+// position, so that paths stay the same from run to run (waivers, baselines).
+func memberStep(key string, v any, i int) snapshot.Step {
+	if isFingerprint(v) {
+		return snapshot.Index(i)
+	}
+	return snapshot.Member(key)
+}
+
+func isFingerprint(v any) bool {
+	s, ok := v.(string)
+	return ok && snapshot.IsFingerprint(s)
 }
 
 func allMaps(l []any) bool {

@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -301,5 +304,31 @@ func TestTokenHintsForMapKeys(t *testing.T) {
 	want := []TokenHint{{Env: "prod", Word: "eqiad", Pairs: 2, Against: "staging", Example: "web-eqiad", What: "keys"}}
 	if d := cmp.Diff(want, r.TokenHints); d != "" {
 		t.Errorf("hints (-want +got):\n%s", d)
+	}
+}
+
+// TestFingerprintSets: a list of secrets' fingerprints pairs its members by
+// value, and those left over on both sides pair in order: a secret with
+// another value in each environment is a changed value (which the rules
+// expect), never a member removed and another added; a shared one is still
+// matched.
+func TestFingerprintSets(t *testing.T) {
+	fp := func(c string) string { return "redacted:hmac-sha256:" + strings.Repeat(c, 32) }
+	ref := &snapshot.Resource{Type: "t", Name: "r", Attrs: map[string]any{"secrets": []any{fp("a"), fp("b")}}}
+	other := &snapshot.Resource{Type: "t", Name: "r", Attrs: map[string]any{"secrets": []any{fp("b"), fp("c")}}}
+	res, err := Compare("prod", map[string]*snapshot.Snapshot{
+		"prod":    {Environment: "prod", Resources: []snapshot.Resource{*ref}},
+		"staging": {Environment: "staging", Resources: []snapshot.Resource{*other}},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.Changes {
+		got = append(got, fmt.Sprintf("%s %s %v %v", c.Kind, c.Path, c.Ref, c.Other))
+	}
+	want := []string{fmt.Sprintf("changed secrets[0] %s %s", fp("a"), fp("c"))}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes = %q, want %q", got, want)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -545,14 +544,22 @@ func flattenFingerprints(p Path, v any, out map[string]string) {
 	case []any:
 		idField := identityField(x)
 		for i, e := range x {
-			if idField != "" {
+			switch {
+			case idField != "":
 				id, _ := e.(map[string]any)[idField].(string)
 				flattenFingerprints(p.Append(Match(idField, id)), e, out)
-			} else {
+			case isScalarFingerprint(e):
+				flattenFingerprints(p.Append(Member(e.(string))), e, out)
+			default:
 				flattenFingerprints(p.Append(Index(i)), e, out)
 			}
 		}
 	}
+}
+
+func isScalarFingerprint(v any) bool {
+	s, ok := v.(string)
+	return ok && IsFingerprint(s)
 }
 
 // fingerprintTree returns the value v of the attribute key pruned to the
@@ -561,25 +568,35 @@ func flattenFingerprints(p Path, v any, out map[string]string) {
 // (secret_fingerprints.keys.smtp.password): maps keep their keys that hold
 // fingerprints; a list of maps with an identity field keeps the elements
 // that hold some, identity included, so that it pairs as the diff pairs the
-// list; another list becomes a map by position ("0", "1"), so that paths
-// never name a fingerprint (they must read the same in every run, whatever
-// the key). A string holding several fingerprints (URLs with passwords)
-// gives its first at its own path and the others beside it, at key#2,
-// key#3. A key that was a credential itself (allowed_keys.<fingerprint>)
-// holds its fingerprint when its value holds none. nil when v holds no
-// fingerprint.
+// list; another list keeps its positions (nil where nothing is held), and a
+// string's fingerprints are the string's value (a list of them when it
+// holds several: a list of URLs with passwords). A key that was a
+// credential itself (allowed_keys.<fingerprint>) holds its fingerprint when
+// its value holds none. nil when v holds no fingerprint.
 func fingerprintTree(key string, v any) any {
 	var out any
 	switch x := v.(type) {
 	case string:
-		if fps := stringFingerprints(x); len(fps) > 0 {
-			out = fps[0]
+		if strings.Contains(x, RedactedPrefix) {
+			switch fps := fingerprintPattern.FindAllString(x, -1); len(fps) {
+			case 0:
+			case 1:
+				out = fps[0]
+			default:
+				l := make([]any, len(fps))
+				for i, fp := range fps {
+					l[i] = fp
+				}
+				out = l
+			}
 		}
 	case map[string]any:
 		m := map[string]any{}
 		for k, e := range x {
 			if mayHoldFingerprint(e) || strings.Contains(k, RedactedPrefix) {
-				addFingerprints(m, k, e)
+				if t := fingerprintTree(k, e); t != nil {
+					m[k] = t
+				}
 			}
 		}
 		if len(m) > 0 {
@@ -596,55 +613,44 @@ func fingerprintTree(key string, v any) any {
 	return out
 }
 
-// addFingerprints records under m[k] what the value e holds, and a
-// string's further fingerprints at k#2, k#3.
-func addFingerprints(m map[string]any, k string, e any) {
-	if t := fingerprintTree(k, e); t != nil {
-		m[k] = t
-	}
-	if s, ok := e.(string); ok {
-		for i, fp := range stringFingerprints(s) {
-			if i > 0 {
-				m[k+"#"+strconv.Itoa(i+1)] = fp
-			}
+func fingerprintList(l []any) any {
+	idField := identityField(l)
+	strs := true // a list of strings compares as a set: it keeps its fingerprints only
+	for _, e := range l {
+		if _, ok := e.(string); !ok {
+			strs = false
+			break
 		}
 	}
-}
-
-func stringFingerprints(s string) []string {
-	if !strings.Contains(s, RedactedPrefix) {
-		return nil
-	}
-	return fingerprintPattern.FindAllString(s, -1)
-}
-
-func fingerprintList(l []any) any {
-	if idField := identityField(l); idField != "" {
-		var out []any
-		for _, e := range l {
-			if !mayHoldFingerprint(e) {
-				continue
+	var out []any
+	held := false
+	for _, e := range l {
+		var t any
+		if mayHoldFingerprint(e) {
+			t = fingerprintTree("", e)
+		}
+		switch {
+		case idField != "":
+			if t != nil {
+				m := t.(map[string]any)
+				m[idField] = e.(map[string]any)[idField]
+				out = append(out, m)
 			}
-			if t, ok := fingerprintTree("", e).(map[string]any); ok {
-				t[idField] = e.(map[string]any)[idField]
+		case strs:
+			if fps, several := t.([]any); several {
+				out = append(out, fps...) // a string's several fingerprints are members of the set
+			} else if t != nil {
 				out = append(out, t)
 			}
+		default:
+			out = append(out, t) // by position: nil where nothing is held
 		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
+		held = held || t != nil
 	}
-	m := map[string]any{}
-	for i, e := range l {
-		if mayHoldFingerprint(e) {
-			addFingerprints(m, strconv.Itoa(i), e)
-		}
-	}
-	if len(m) == 0 {
+	if !held {
 		return nil
 	}
-	return m
+	return out
 }
 
 // fingerprintTags is fingerprintTree for a resource's tags.

@@ -163,15 +163,16 @@ func TestRedactResourceRecordsFingerprints(t *testing.T) {
 		t.Fatalf("no %s attribute: %v", SecretsAttr, res.Attrs)
 	}
 	// The fingerprints sit at the paths of the values they stand for, nested
-	// like them (keys.SMTP_PASSWORD is keys → SMTP_PASSWORD); a list
-	// without identity goes by position, so that no path names a fingerprint.
+	// like them (keys.SMTP_PASSWORD is keys → SMTP_PASSWORD); a list of
+	// strings keeps its fingerprints as a set.
 	if _, nested := tree["keys"].(map[string]any)["SMTP_PASSWORD"]; !nested {
 		t.Errorf("fingerprints not nested like the attributes: %v", tree)
 	}
 	fps := FingerprintPaths(tree)
+	argFP := r.Fingerprint("AKIAIOSFODNN7EXAMPLE")
 	want := map[string]bool{
 		"keys.SMTP_PASSWORD": false, "keys.DATABASE_URL": false, "keys.PAYMENTS": true,
-		"args.1": true, "api_token": false, "tags.deploy_token": false,
+		"args[=" + argFP + "]": true, "api_token": false, "tags.deploy_token": false,
 	}
 	if len(fps) != len(want) {
 		t.Errorf("fingerprints %v, want paths %v", fps, want)
