@@ -307,12 +307,16 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 	}
 	hinted := map[string]bool{}
 	for _, h := range res.TokenHints {
-		if hinted[h.Env+"\x00"+h.Word] {
+		if hinted[h.Env+"\x00"+h.Word+"\x00"+h.What] {
 			continue
 		}
-		hinted[h.Env+"\x00"+h.Word] = true
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) of %s did not pair with %s because their names hold the word %q where %s's do not (e.g. %s): if it names the environment (a data centre, a region), add %q to environments.%s.tokens.",
-			h.Pairs, h.Env, h.Against, h.Word, h.Against, h.Example, h.Word, h.Env))
+		hinted[h.Env+"\x00"+h.Word+"\x00"+h.What] = true
+		what := "resource(s)"
+		if h.What == "keys" {
+			what = "map key(s) (hosts, containers, settings by name)"
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d %s of %s did not pair with %s because their names hold the word %q where %s's do not (e.g. %s): if it names the environment (a data centre, a region), add %q to environments.%s.tokens.",
+			h.Pairs, what, h.Env, h.Against, h.Word, h.Against, h.Example, h.Word, h.Env))
 	}
 	for _, w := range ExpiredWaivers(o.Config, o.Now) {
 		rep.Notes = append(rep.Notes, w+".")

@@ -122,8 +122,10 @@ func Compare(reference string, snaps map[string]*snapshot.Snapshot, opts Options
 	refIdx := indexEnv(reference, keys[reference], &opts.Match, ambiguous, infos)
 	for _, env := range res.Environments[1:] {
 		otherIdx := indexEnv(env, keys[env], &opts.Match, ambiguous, infos)
-		w := &walker{refTokens: opts.Match.Tokens[reference], otherTokens: opts.Match.Tokens[env], listKeys: opts.Match.ListKeys}
+		w := &walker{refTokens: opts.Match.Tokens[reference], otherTokens: opts.Match.Tokens[env], listKeys: opts.Match.ListKeys,
+			refEnv: reference, otherEnv: env, keyHints: &hintCounts{}}
 		res.compareEnv(env, ref, snaps[env], refIdx, otherIdx, w)
+		res.TokenHints = append(res.TokenHints, w.keyHints.hints("keys")...)
 	}
 	slices.SortFunc(res.Pairs, comparePairs)
 	slices.SortFunc(res.Changes, func(a, b Change) int {

@@ -19,8 +19,11 @@ type TokenHint struct {
 	Pairs int `json:"pairs"`
 	// Against is the environment the resources would pair with.
 	Against string `json:"against"`
-	// Example is one resource name of Env the word explains.
+	// Example is one resource name (or map key) of Env the word explains.
 	Example string `json:"example"`
+	// What the word leaves unpaired: "resources", or "keys" (map keys
+	// inside paired resources, such as hosts or containers by name).
+	What string `json:"what"`
 }
 
 // minHintPairs is how many unpaired resources one word must explain before
@@ -31,89 +34,126 @@ const minHintPairs = 2
 // that stayed unpaired, type by type, for names (keys, tokens already
 // removed) that become equal once one word is removed from one side, or
 // one word is replaced at the same place on both sides. A word that
-// explains at least minHintPairs of them is a hint. Linear in the number of
-// unpaired resources times their words: each key is indexed under itself
-// and under each of its one-word-removed variants.
+// explains at least minHintPairs of them is a hint.
 func tokenHints(ref, env string, refOnly, otherOnly []*Pair) []TokenHint {
-	type cand struct {
-		env, word, against string
-	}
-	counts := map[cand]int{}
-	examples := map[cand]string{}
-	byType := func(ps []*Pair) map[string][]*Pair {
-		m := map[string][]*Pair{}
+	byType := func(ps []*Pair, side func(*Pair) (string, string)) map[string][]named {
+		m := map[string][]named{}
 		for _, p := range ps {
-			m[p.Type] = append(m[p.Type], p)
+			k, n := side(p)
+			m[p.Type] = append(m[p.Type], named{k, n})
 		}
 		return m
 	}
-	refBy, otherBy := byType(refOnly), byType(otherOnly)
+	refBy := byType(refOnly, func(p *Pair) (string, string) { return p.Key, p.Ref.Name })
+	otherBy := byType(otherOnly, func(p *Pair) (string, string) { return p.Key, p.Other.Name })
+	acc := hintCounts{}
 	for typ, rs := range refBy {
-		os := otherBy[typ]
-		if len(os) == 0 {
-			continue
+		if os := otherBy[typ]; len(os) > 0 {
+			acc.add(ref, env, rs, os)
 		}
-		// variant text → (position dropped, word dropped, name) for the other side
-		type variant struct {
-			pos  int
-			word string
-			name string
+	}
+	return acc.hints("resources")
+}
+
+// named is a key and the name it was derived from (for examples).
+type named struct{ key, name string }
+
+type hintCand struct{ env, word, against string }
+
+// hintCounts accumulates candidate words: how many unpaired names each
+// explains, and the smallest example.
+type hintCounts struct {
+	counts   map[hintCand]int
+	examples map[hintCand]string
+}
+
+// add looks for words that explain unpaired names: a word one side has
+// more, or one word in place of another. Linear in the names times their
+// words: each key is indexed under itself and each one-word-removed variant.
+func (h *hintCounts) add(ref, env string, rs, os []named) {
+	if h.counts == nil {
+		h.counts, h.examples = map[hintCand]int{}, map[hintCand]string{}
+	}
+	type variant struct {
+		pos  int
+		word string
+		name string
+	}
+	otherFull := map[string]string{}
+	otherDrop := map[string][]variant{}
+	for _, o := range os {
+		ws := splitKey(o.key)
+		otherFull[strings.Join(ws, "\x00")] = o.name
+		for i := range ws {
+			v := dropWord(ws, i)
+			otherDrop[v] = append(otherDrop[v], variant{i, ws[i], o.name})
 		}
-		otherFull := map[string]string{}
-		otherDrop := map[string][]variant{}
-		for _, p := range os {
-			ws := splitKey(p.Key)
-			otherFull[strings.Join(ws, "\x00")] = p.Other.Name
-			for i := range ws {
-				v := dropWord(ws, i)
-				otherDrop[v] = append(otherDrop[v], variant{i, ws[i], p.Other.Name})
-			}
+	}
+	seen := map[hintCand]map[string]bool{}
+	add := func(c hintCand, example, id string) {
+		if seen[c] == nil {
+			seen[c] = map[string]bool{}
 		}
-		seen := map[cand]map[string]bool{}
-		add := func(c cand, example, id string) {
-			if seen[c] == nil {
-				seen[c] = map[string]bool{}
-			}
-			if !seen[c][id] {
-				seen[c][id] = true
-				counts[c]++
-			}
-			if e, ok := examples[c]; !ok || example < e {
-				examples[c] = example
-			}
+		if !seen[c][id] {
+			seen[c][id] = true
+			h.counts[c]++
 		}
-		for _, p := range rs {
-			ws := splitKey(p.Key)
-			full := strings.Join(ws, "\x00")
+		if e, ok := h.examples[c]; !ok || example < e {
+			h.examples[c] = example
+		}
+	}
+	for _, r := range rs {
+		ws := splitKey(r.key)
+		full := strings.Join(ws, "\x00")
+		if full != "" {
 			// The other side has one word more: it belongs to its tokens.
-			if full != "" {
-				for _, v := range otherDrop[full] {
-					add(cand{env, v.word, ref}, v.name, p.Key)
-				}
+			for _, v := range otherDrop[full] {
+				add(hintCand{env, v.word, ref}, v.name, r.key)
 			}
-			for i := range ws {
-				d := dropWord(ws, i)
-				if d == "" {
-					continue
-				}
-				// The reference has one word more.
-				if _, ok := otherFull[d]; ok {
-					add(cand{ref, ws[i], env}, p.Ref.Name, p.Key)
-				}
-				// One word each, at the same place: each side's word is a token.
-				for _, v := range otherDrop[d] {
-					if v.pos == i && v.word != ws[i] {
-						add(cand{env, v.word, ref}, v.name, p.Key)
-						add(cand{ref, ws[i], env}, p.Ref.Name, p.Key)
-					}
+		}
+		for i := range ws {
+			d := dropWord(ws, i)
+			if d == "" {
+				continue
+			}
+			// The reference has one word more.
+			if _, ok := otherFull[d]; ok {
+				add(hintCand{ref, ws[i], env}, r.name, r.key)
+			}
+			// One word each, at the same place: each side's word is a token.
+			for _, v := range otherDrop[d] {
+				if v.pos == i && v.word != ws[i] {
+					add(hintCand{env, v.word, ref}, v.name, r.key)
+					add(hintCand{ref, ws[i], env}, r.name, r.key)
 				}
 			}
 		}
 	}
+}
+
+// merge adds another count's candidates (a worker's).
+func (h *hintCounts) merge(o *hintCounts) {
+	if o == nil || len(o.counts) == 0 {
+		return
+	}
+	if h.counts == nil {
+		h.counts, h.examples = map[hintCand]int{}, map[hintCand]string{}
+	}
+	for c, n := range o.counts {
+		h.counts[c] += n
+		if e, ok := h.examples[c]; !ok || o.examples[c] < e {
+			h.examples[c] = o.examples[c]
+		}
+	}
+}
+
+// hints returns the words that explain at least minHintPairs names, most
+// first.
+func (h *hintCounts) hints(what string) []TokenHint {
 	var out []TokenHint
-	for c, n := range counts {
+	for c, n := range h.counts {
 		if n >= minHintPairs && !isNumber(c.word) {
-			out = append(out, TokenHint{Env: c.env, Word: c.word, Pairs: n, Against: c.against, Example: examples[c]})
+			out = append(out, TokenHint{Env: c.env, Word: c.word, Pairs: n, Against: c.against, Example: h.examples[c], What: what})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

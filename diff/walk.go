@@ -29,6 +29,11 @@ import (
 type walker struct {
 	refTokens, otherTokens []string
 	listKeys               []ListKey
+	// refEnv and otherEnv name the environments, for token hints.
+	refEnv, otherEnv string
+	// keyHints counts the words that would pair map keys left unpaired
+	// (hints.go); nil: not collected.
+	keyHints *hintCounts
 }
 
 // valueSeparators separate the words of values for token stripping: names,
@@ -47,6 +52,7 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 		return out
 	}
 	parts := make([][]Change, workers)
+	walkers := make([]walker, workers)
 	var wg sync.WaitGroup
 	chunk := (len(pairs) + workers - 1) / workers
 	for i := 0; i < workers; i++ {
@@ -54,15 +60,25 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 		if lo >= hi {
 			break
 		}
+		walkers[i] = *w
+		if w.keyHints != nil {
+			walkers[i].keyHints = &hintCounts{}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			wi := &walkers[i]
 			for _, p := range pairs[lo:hi] {
-				w.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &parts[i])
+				wi.walkMap(p, make(snapshot.Path, 0, 8), p.Ref.Attrs, p.Other.Attrs, &parts[i])
 			}
 		}()
 	}
 	wg.Wait()
+	if w.keyHints != nil {
+		for i := range walkers {
+			w.keyHints.merge(walkers[i].keyHints)
+		}
+	}
 	var out []Change
 	for _, part := range parts {
 		out = append(out, part...)
@@ -151,6 +167,16 @@ func (w *walker) pairTokenKeys(p *Pair, path snapshot.Path, a, b map[string]any,
 		if !paired[k] {
 			restB = append(restB, k)
 		}
+	}
+	if w.keyHints != nil && len(restA) > 0 && len(restB) > 0 {
+		toNamed := func(keys []string, tokens []string) []named {
+			out := make([]named, len(keys))
+			for i, k := range keys {
+				out[i] = named{strip(k, tokens), k}
+			}
+			return out
+		}
+		w.keyHints.add(w.refEnv, w.otherEnv, toNamed(restA, w.refTokens), toNamed(restB, w.otherTokens))
 	}
 	return restA, restB
 }

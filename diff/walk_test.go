@@ -263,7 +263,7 @@ func TestTokenHints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []TokenHint{{Env: "prod", Word: "eqiad", Pairs: 3, Against: "staging", Example: "eqiad-cache"}}
+	want := []TokenHint{{Env: "prod", Word: "eqiad", Pairs: 3, Against: "staging", Example: "eqiad-cache", What: "resources"}}
 	if d := cmp.Diff(want, r.TokenHints); d != "" {
 		t.Errorf("hints (-want +got):\n%s", d)
 	}
@@ -276,8 +276,8 @@ func TestTokenHints(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = []TokenHint{
-		{Env: "prod", Word: "eqiad", Pairs: 2, Against: "staging", Example: "db-eqiad"},
-		{Env: "staging", Word: "codfw", Pairs: 2, Against: "prod", Example: "db-codfw"},
+		{Env: "prod", Word: "eqiad", Pairs: 2, Against: "staging", Example: "db-eqiad", What: "resources"},
+		{Env: "staging", Word: "codfw", Pairs: 2, Against: "prod", Example: "db-codfw", What: "resources"},
 	}
 	if d := cmp.Diff(want, r.TokenHints); d != "" {
 		t.Errorf("hints (-want +got):\n%s", d)
@@ -286,6 +286,24 @@ func TestTokenHints(t *testing.T) {
 	r, _ = Compare("prod", map[string]*snapshot.Snapshot{"prod": mk("prod", "eqiad-web"), "staging": mk("staging", "web")}, Options{Match: MatchOptions{Tokens: tokens}})
 	if len(r.TokenHints) != 0 {
 		t.Errorf("hint from one resource: %v", r.TokenHints)
+	}
+}
+
+// TestTokenHintsForMapKeys: map keys left unpaired inside paired resources
+// (containers or hosts keyed by a name holding the data centre) give the
+// same hint.
+func TestTokenHintsForMapKeys(t *testing.T) {
+	prod := m("containers", m("web-eqiad", m("image", "a"), "worker-eqiad", m("image", "b")))
+	stg := m("containers", m("web-staging", m("image", "a"), "worker-staging", m("image", "b")))
+	p := &snapshot.Snapshot{Environment: "prod", Resources: []snapshot.Resource{res("kubernetes.apps.deployment", "app", nil, prod)}}
+	s := &snapshot.Snapshot{Environment: "staging", Resources: []snapshot.Resource{res("kubernetes.apps.deployment", "app", nil, stg)}}
+	r, err := Compare("prod", map[string]*snapshot.Snapshot{"prod": p, "staging": s}, Options{Match: MatchOptions{Tokens: map[string][]string{"prod": {"prod"}, "staging": {"staging"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []TokenHint{{Env: "prod", Word: "eqiad", Pairs: 2, Against: "staging", Example: "web-eqiad", What: "keys"}}
+	if d := cmp.Diff(want, r.TokenHints); d != "" {
+		t.Errorf("hints (-want +got):\n%s", d)
 	}
 }
 

@@ -29,6 +29,8 @@ import (
 //	                      ("keys.db.highAvailability" → high_availability)
 //	is_fingerprint(v)     whether v is a redacted secret's fingerprint
 //	is_empty(v)           whether v is null, an empty list or an empty map
+//	cron_offset(a, b)     whether two cron schedules run at the same cadence,
+//	                      shifted in time (0 2 * * * and 30 3 * * *)
 //	replicates(attrs)     whether a workload's containers run with a replication
 //	                      flag (--replSet, --cluster, cluster-enabled, replicaof…)
 //	env_value(attrs, path) the literal value of the env var a path ends on
@@ -96,6 +98,13 @@ var celEnv = func() *cel.Env {
 				cel.BinaryBinding(func(attrs, path ref.Val) ref.Val {
 					p, _ := path.Value().(string)
 					return types.DefaultTypeAdapter.NativeToValue(envValue(attrs.Value(), p))
+				}))),
+		cel.Function("cron_offset",
+			cel.Overload("cron_offset_dyn_dyn", []*cel.Type{cel.DynType, cel.DynType}, cel.BoolType,
+				cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+					as, _ := a.Value().(string)
+					bs, _ := b.Value().(string)
+					return types.Bool(cronOffset(as, bs))
 				}))),
 		cel.Function("is_empty",
 			cel.Overload("is_empty_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
@@ -389,4 +398,33 @@ func isEmpty(v any) bool {
 		return true
 	}
 	return false
+}
+
+// cronOffset reports whether two cron schedules differ only by the time
+// they fire at: the same number of fields, every field but the minute and
+// the hour (and seconds, in a six-field schedule) identical, and those
+// either identical or plain numbers on both sides. "0 2 * * *" and
+// "30 3 * * *" are both daily; "*/5 * * * *" and "0 * * * *" are not.
+func cronOffset(a, b string) bool {
+	fa, fb := strings.Fields(a), strings.Fields(b)
+	if len(fa) != len(fb) || len(fa) < 5 || len(fa) > 6 || a == b {
+		return false
+	}
+	timeFields := 2 // minute, hour
+	if len(fa) == 6 {
+		timeFields = 3 // seconds, minute, hour
+	}
+	plain := func(s string) bool {
+		_, err := strconv.Atoi(s)
+		return err == nil
+	}
+	for i := range fa {
+		if fa[i] == fb[i] {
+			continue
+		}
+		if i >= timeFields || !plain(fa[i]) || !plain(fb[i]) {
+			return false
+		}
+	}
+	return true
 }

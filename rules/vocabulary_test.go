@@ -298,3 +298,37 @@ func TestBuildRecipeAndEmptyValues(t *testing.T) {
 		t.Errorf("an empty list set in prod only: [%s]", summary(fs))
 	}
 }
+
+// TestNoiseSchedulesAndHosts: a CronJob offset in time is info, another
+// cadence a warning; ingress hosts renamed by convention (as many on both
+// sides) are info, a host missing outside production a warning.
+func TestNoiseSchedulesAndHosts(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{{"0 2 * * *", "30 3 * * *", true}, {"0 2 * * 1", "0 3 * * 1", true}, {"*/5 * * * *", "0 * * * *", false}, {"0 2 * * *", "0 2 * * 1", false}, {"@daily", "@hourly", false}, {"0 0 2 * * *", "0 30 2 * * *", true}} {
+		if got := cronOffset(tt.a, tt.b); got != tt.want {
+			t.Errorf("cronOffset(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+	cron := func(s string) map[string]any { return map[string]any{"schedule": s} }
+	fs := judgeTyped(t, "kubernetes.batch.cronjob", cron("0 2 * * *"), cron("30 4 * * *"))
+	if len(fs) != 1 || fs[0].Rule != "k8s-cronjob-schedule-offset" || fs[0].Severity != Info {
+		t.Errorf("offset schedule: [%s]", summary(fs))
+	}
+	fs = judgeTyped(t, "kubernetes.batch.cronjob", cron("0 2 * * *"), cron("0 * * * *"))
+	if len(fs) != 1 || fs[0].Rule != "k8s-cronjob-schedule" || fs[0].Severity != Warning {
+		t.Errorf("another cadence: [%s]", summary(fs))
+	}
+	ing := func(hosts ...any) map[string]any { return map[string]any{"hosts": hosts} }
+	fs = judgeTyped(t, "kubernetes.networking.ingress", ing("shop.example.com", "api.example.com"), ing("shop.example-qa.io", "api.example.com"))
+	for _, f := range fs {
+		if f.Severity != Info {
+			t.Errorf("hosts renamed by convention: [%s]", summary(fs))
+		}
+	}
+	fs = judgeTyped(t, "kubernetes.networking.ingress", ing("shop.example.com", "admin.example.com"), ing("shop.example.com"))
+	if len(fs) != 1 || fs[0].Rule != "k8s-ingress-hosts" || fs[0].Severity != Warning {
+		t.Errorf("a host missing outside production: [%s]", summary(fs))
+	}
+}
