@@ -305,9 +305,59 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) were not compared with %s because a source of %s failed: whether %s has them is unknown.", byEnv[env], env, env, env))
 		}
 	}
+	hinted := map[string]bool{}
+	for _, h := range res.TokenHints {
+		if hinted[h.Env+"\x00"+h.Word] {
+			continue
+		}
+		hinted[h.Env+"\x00"+h.Word] = true
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) of %s did not pair with %s because their names hold the word %q where %s's do not (e.g. %s): if it names the environment (a data centre, a region), add %q to environments.%s.tokens.",
+			h.Pairs, h.Env, h.Against, h.Word, h.Against, h.Example, h.Word, h.Env))
+	}
+	for _, w := range ExpiredWaivers(o.Config, o.Now) {
+		rep.Notes = append(rep.Notes, w+".")
+	}
 	for _, w := range ev.UnusedWaivers {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("waiver at %s (rule %s, key %s) matched no finding; remove it if the drift is gone.", w.Origin, w.Rule, w.Key))
 	}
 	rep.Summary = rules.Counts(rep.Findings)
 	return rep, res, nil
+}
+
+// SelectAudited returns the environments an audit compares: the named
+// ones, or all. The reference must be among them, and there must be at
+// least two.
+func SelectAudited(cfg *config.Config, names []string) ([]config.Environment, error) {
+	selected, err := SelectEnvironments(cfg, names)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, e := range selected {
+		found = found || e.Name == cfg.Reference
+	}
+	if !found {
+		return nil, fmt.Errorf("--env: the reference environment %q must be among the audited environments", cfg.Reference)
+	}
+	if len(selected) < 2 {
+		return nil, fmt.Errorf("an audit compares at least two environments; %s selects only %q", cfg.File, cfg.Reference)
+	}
+	return selected, nil
+}
+
+// ExpiredWaivers says, for each waiver of the config that has expired by
+// now, where it is and that the findings it waived count again.
+func ExpiredWaivers(cfg *config.Config, now time.Time) []string {
+	if cfg == nil {
+		return nil
+	}
+	var out []string
+	for i, w := range cfg.Waivers {
+		if w.ExpiresAt.IsZero() || now.Before(w.ExpiresAt) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s:%d:%d: waivers[%d]: the waiver of rule %s for %s expired on %s (owner %s): what it waived counts again; renew it with a new date or remove it",
+			w.Pos.File, w.Pos.Line, w.Pos.Col, i, w.Rule, w.Key, w.Expires, w.Owner))
+	}
+	return out
 }

@@ -74,6 +74,9 @@ func CheckShard(env config.Environment, reg *collectors.Registry, deps collector
 type SnapshotFile struct {
 	File, Env string
 	Snapshot  *snapshot.Snapshot
+	// UnrecordedKey says that the file records no redaction key yet holds
+	// fingerprints: whatever made them is unknown (see Admit).
+	UnrecordedKey bool
 }
 
 // CombineSnapshots groups snapshot files by environment and merges the

@@ -37,14 +37,13 @@ func FuzzRenderers(f *testing.F) {
 		r.Notes = []string{text}
 		r.Summary = rules.Counts(r.Findings)
 		opts := Options{FailOn: rules.Severity(sev), ReportLink: value}
-		for _, gf := range goldenFormats {
+		for _, fm := range Formats() {
 			var buf bytes.Buffer
-			fm, _ := Lookup(gf.name)
 			if err := fm.New().Render(&buf, r, opts); err != nil {
-				t.Fatalf("%s: %v", gf.name, err)
+				t.Fatalf("%s: %v", fm.Name, err)
 			}
 			out := buf.Bytes()
-			switch gf.name {
+			switch fm.Name {
 			case "junit":
 				dec := xml.NewDecoder(bytes.NewReader(out))
 				for {
@@ -125,9 +124,8 @@ const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 // BenchmarkRender renders a report of 3,000 findings in every format.
 func BenchmarkRender(b *testing.B) {
 	r := bigReport(1000)
-	for _, gf := range goldenFormats {
-		b.Run(gf.name, func(b *testing.B) {
-			fm, _ := Lookup(gf.name)
+	for _, fm := range Formats() {
+		b.Run(fm.Name, func(b *testing.B) {
 			var buf bytes.Buffer
 			for i := 0; i < b.N; i++ {
 				buf.Reset()

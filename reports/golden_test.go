@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,16 +14,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
-
-// goldenFormats are the formats with golden files here (table and json have their own tests).
-var goldenFormats = []struct{ name, ext string }{
-	{"markdown", "md"},
-	{"junit", "xml"},
-	{"github", "txt"},
-	{"sarif", "sarif.json"},
-	{"html", "html"},
-	{"slack", "json"},
-}
 
 // goldenOptions are the options every golden file is rendered with.
 func goldenOptions() Options {
@@ -64,13 +55,36 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// TestGolden renders every fixture in every format of the formats table:
+// testdata/golden/FIXTURE.FORMAT. A new format gets its golden files (and
+// the tests below) by its registration alone.
 func TestGolden(t *testing.T) {
 	for _, fx := range fixtures {
-		for _, gf := range goldenFormats {
-			t.Run(fx.name+"/"+gf.name, func(t *testing.T) {
-				got := render(t, gf.name, fx.report(t), goldenOptions())
-				checkGolden(t, fx.name+"."+gf.ext, got)
+		for _, f := range Formats() {
+			t.Run(fx.name+"/"+f.Name, func(t *testing.T) {
+				got := render(t, f.Name, fx.report(t), goldenOptions())
+				checkGolden(t, fx.name+"."+f.Name, got)
 			})
+		}
+	}
+}
+
+// TestGoldenFilesHaveAFormat: every golden file belongs to a fixture and a
+// format, so a removed format or fixture leaves no stale file behind.
+func TestGoldenFilesHaveAFormat(t *testing.T) {
+	want := map[string]bool{}
+	for _, fx := range fixtures {
+		for _, f := range Formats() {
+			want[fx.name+"."+f.Name] = true
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join("testdata", "golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !want[e.Name()] && !e.IsDir() {
+			t.Errorf("testdata/golden/%s belongs to no fixture and format: remove it", e.Name())
 		}
 	}
 }
@@ -79,11 +93,11 @@ func TestGolden(t *testing.T) {
 // reports: the bytes must be identical (golden files and week-over-week
 // comparison depend on it), and rendering must not modify the report.
 func TestDeterministic(t *testing.T) {
-	for _, gf := range goldenFormats {
-		t.Run(gf.name, func(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(f.Name, func(t *testing.T) {
 			r := historyReport()
-			a := render(t, gf.name, r, goldenOptions())
-			b := render(t, gf.name, historyReport(), goldenOptions())
+			a := render(t, f.Name, r, goldenOptions())
+			b := render(t, f.Name, historyReport(), goldenOptions())
 			if !bytes.Equal(a, b) {
 				t.Fatal("two renderings of the same report differ")
 			}
@@ -94,10 +108,65 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-func TestFormatsTableListsEveryFormat(t *testing.T) {
-	for _, gf := range goldenFormats {
-		if _, err := Lookup(gf.name); err != nil {
-			t.Errorf("format %s: %v", gf.name, err)
+// TestFormatsTable: names are unique and usable in --format NAME=FILE,
+// and every format says what it is for (--help and completion show it).
+func TestFormatsTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range Formats() {
+		if seen[f.Name] {
+			t.Errorf("format %s registered twice", f.Name)
 		}
+		seen[f.Name] = true
+		if f.Name == "" || strings.ContainsAny(f.Name, "=, ") || f.Summary == "" || f.New == nil {
+			t.Errorf("format %+v: needs a plain name, a summary and a constructor", f)
+		}
+		if got, err := Lookup(f.Name); err != nil || got.Name != f.Name {
+			t.Errorf("Lookup(%q) = %v, %v", f.Name, got.Name, err)
+		}
+	}
+	if _, err := Lookup("pdf"); err == nil {
+		t.Error("an unknown format must be an error")
+	}
+}
+
+// TestShowFiltersHumanFormatsOnly: --show hides findings below it in the
+// formats people read, says so, and leaves the machine formats whole.
+func TestShowFiltersHumanFormatsOnly(t *testing.T) {
+	for _, f := range Formats() {
+		t.Run(f.Name, func(t *testing.T) {
+			all := render(t, f.Name, historyReport(), goldenOptions())
+			opts := goldenOptions()
+			opts.Show = rules.Error
+			var buf bytes.Buffer
+			r := historyReport()
+			if err := Render(f, &buf, r, opts); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(historyReport(), r); diff != "" {
+				t.Errorf("filtering modified the report (-before +after):\n%s", diff)
+			}
+			shown := buf.String()
+			if !f.Human {
+				if shown != string(all) {
+					t.Error("--show changed a machine format")
+				}
+				return
+			}
+			// The warnings' and info's rules are gone; the errors' stay.
+			for _, rule := range []string{"pg-max-connections", "unclassified", "pg-idle-in-transaction-timeout"} {
+				if strings.Contains(shown, rule) {
+					t.Errorf("%s is below --show error but shown", rule)
+				}
+				if !strings.Contains(string(all), rule) {
+					t.Errorf("%s is not in the unfiltered rendering: the test proves nothing", rule)
+				}
+			}
+			if strings.Contains(string(all), "aws-rds-read-replicas") && !strings.Contains(shown, "aws-rds-read-replicas") {
+				t.Error("an error finding was hidden")
+			}
+			if !strings.Contains(shown, "--show error") {
+				t.Error("nothing says that findings are not shown")
+			}
+		})
 	}
 }

@@ -88,6 +88,9 @@ func ChangedSinceBaseline(r *rules.Report) bool {
 
 // BuildSlackMessages builds the messages; see Slack.
 func BuildSlackMessages(r *rules.Report, opts Options) []SlackMessage {
+	if fr, hidden := filter(r, opts.Show); hidden != "" {
+		r, opts.Hidden = fr, hidden
+	}
 	maxMsgs := opts.SlackMaxMessages
 	if maxMsgs <= 0 {
 		maxMsgs = DefaultSlackMaxMessages
@@ -217,6 +220,9 @@ func BuildSlackMessages(r *rules.Report, opts Options) []SlackMessage {
 	ctx := footer
 	if notListed > 0 {
 		ctx = fmt.Sprintf("… %d of %d listed findings did not fit. %s", notListed, total, footer)
+	}
+	if opts.Hidden != "" {
+		ctx = strings.TrimSpace(slackEscape(opts.Hidden) + " " + ctx)
 	}
 	if ctx != "" {
 		last.Blocks = append(last.Blocks, SlackBlock{Type: "context", Elements: []*SlackText{{Type: "mrkdwn", Text: truncate(ctx, SlackMaxSectionChars)}}})

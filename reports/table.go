@@ -3,10 +3,12 @@ package reports
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/envparity/envparity/rules"
@@ -15,25 +17,38 @@ import (
 
 // Table renders findings as a terminal table: one row per finding, worst
 // first, then the sources that could not be collected and a summary line.
+//
+// With a baseline, a STATUS column says whether each finding is new or
+// open (and since when), and resolved findings are listed under the table;
+// a finding whose waiver expired says so in the same column. The table fits
+// Options.Width when it is set (a terminal): the widest columns narrow and
+// their cells wrap at natural break points (after "/", ".", "-", ":", "@",
+// spaces), so every part of a value stays visible, a redacted DSN's host
+// included; fingerprints are shortened to their first 8 hex digits. Without
+// a width (a file, a pipe) each value is whole on one line.
 type Table struct{}
 
 var _ Reporter = (*Table)(nil)
 
+// maxCellWidth bounds a value shown in a cell: a longer one (a certificate
+// bundle, a long list) keeps its beginning and end around an ellipsis.
+const maxCellWidth = 200
+
 // Render writes the table.
 func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 	others := otherEnvs(r)
-	header := []string{"SEVERITY", "RULE", "RESOURCE", "PATH", r.Reference}
-	header = append(header, others...)
 	var active, waived []rules.Finding
+	withStatus := len(r.Resolved) > 0
 	for _, f := range r.Findings {
 		if f.Waived != nil {
 			waived = append(waived, f)
-		} else {
-			active = append(active, f)
+			continue
 		}
+		active = append(active, f)
+		withStatus = withStatus || f.Status != "" || f.ExpiredWaiver != nil
 	}
 	if len(active) > 0 {
-		if err := renderRows(w, header, active, r.Reference, others); err != nil {
+		if err := renderRows(w, active, r.Reference, others, withStatus, opts.Width); err != nil {
 			return err
 		}
 	} else if r.Complete {
@@ -41,16 +56,23 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 	} else {
 		fmt.Fprintln(w, "No drift found in what could be compared; the audit is incomplete (see below).")
 	}
+	width := opts.Width
 	if fixes := remedies(active); len(fixes) > 0 {
 		fmt.Fprintln(w, "\nHow to fix (envparity rules explain RULE tells why it matters):")
 		for _, f := range fixes {
-			fmt.Fprintf(w, "  %s: %s\n", f.Rule, f.Remedy)
+			prose(w, width, "  ", "    ", f.Rule+": "+f.Remedy)
+		}
+	}
+	if len(r.Resolved) > 0 {
+		fmt.Fprintf(w, "\nResolved since the baseline (%d):\n", len(r.Resolved))
+		for _, f := range r.Resolved {
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s %s %s %s%s", f.Severity, f.Rule, f.Type, f.Key, pathSuffix(f.Path)+firstSeen(f)))
 		}
 	}
 	if len(waived) > 0 {
 		fmt.Fprintf(w, "\nWaived (%d):\n", len(waived))
 		for _, f := range waived {
-			fmt.Fprintf(w, "  %s %s/%s %s: %s (owner %s, expires %s)\n", f.Rule, f.Type, f.Key, f.Path, f.Waived.Reason, f.Waived.Owner, f.Waived.Expires)
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s %s/%s %s: %s (owner %s, expires %s)", f.Rule, f.Type, f.Key, f.Path, f.Waived.Reason, f.Waived.Owner, f.Waived.Expires))
 		}
 	}
 	var failed []rules.SourceReport
@@ -60,36 +82,340 @@ func (*Table) Render(w io.Writer, r *rules.Report, opts Options) error {
 		}
 	}
 	if len(failed) > 0 {
-		fmt.Fprintf(w, "\nNOT COMPARED: %d source(s) could not be collected; the audit is incomplete:\n", len(failed))
+		fmt.Fprintln(w)
+		prose(w, width, "", "", fmt.Sprintf("NOT COMPARED: %d source(s) could not be collected; the audit is incomplete:", len(failed)))
 		for _, s := range failed {
-			fmt.Fprintf(w, "  %s/%s (%s): %s\n", s.Environment, s.Name, s.Kind, s.Error)
+			prose(w, width, "  ", "    ", fmt.Sprintf("%s/%s (%s): %s", s.Environment, s.Name, s.Kind, s.Error))
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\nNote: %s\n", n)
+		fmt.Fprintln(w)
+		prose(w, width, "Note: ", "  ", n)
 	}
 	s := r.Summary
-	fmt.Fprintf(w, "\n%d error(s), %d warning(s), %d info, %d waived; %s compared with %s.\n",
-		s.Error, s.Warning, s.Info, s.Waived, strings.Join(others, ", "), r.Reference)
+	fmt.Fprintln(w)
+	prose(w, width, "", "", fmt.Sprintf("%d error(s), %d warning(s), %d info, %d waived; %s compared with %s.",
+		s.Error, s.Warning, s.Info, s.Waived, strings.Join(others, ", "), r.Reference))
 	return nil
 }
 
-func renderRows(w io.Writer, header []string, fs []rules.Finding, ref string, others []string) error {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	t.Header(toAny(header)...)
+// prose writes text after first, wrapped at spaces to width (0: one
+// line), continuation lines indented by rest. A line of text (an error
+// message may hold several) starts a line of its own. A word wider than
+// the width is cut (wrapLine).
+func prose(w io.Writer, width int, first, rest, text string) {
+	if width <= 0 {
+		fmt.Fprintln(w, first+text)
+		return
+	}
+	prefix := first
+	for _, para := range strings.Split(text, "\n") {
+		line := prefix
+		lw := twwidth.Width(line)
+		empty := true
+		for _, word := range strings.Fields(para) {
+			ww := twwidth.Width(word)
+			if !empty && lw+1+ww > width {
+				fmt.Fprintln(w, line)
+				line, lw, empty = rest, twwidth.Width(rest), true
+			}
+			for empty && lw+ww > width && ww > 1 && width-lw > 8 {
+				cut := wrapLine(word, width-lw)[0]
+				fmt.Fprintln(w, line+cut)
+				word = word[len(cut):]
+				ww = twwidth.Width(word)
+				line, lw = rest, twwidth.Width(rest)
+			}
+			if !empty {
+				line += " "
+				lw++
+			}
+			line += word
+			lw += ww
+			empty = false
+		}
+		fmt.Fprintln(w, line)
+		prefix = rest
+	}
+}
+
+func pathSuffix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " " + p
+}
+
+func firstSeen(f rules.Finding) string {
+	if f.FirstSeen == "" {
+		return ""
+	}
+	return " (first seen " + f.FirstSeen + ")"
+}
+
+// statusCell is a finding's STATUS cell: new or open (and since when), and an
+// expired waiver.
+func statusCell(f rules.Finding) string {
+	var parts []string
+	switch {
+	case f.Status == "open" && f.FirstSeen != "":
+		parts = append(parts, "open since "+f.FirstSeen)
+	case f.Status != "":
+		parts = append(parts, f.Status)
+	}
+	if w := f.ExpiredWaiver; w != nil {
+		parts = append(parts, "waiver expired "+w.Expires)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func renderRows(w io.Writer, fs []rules.Finding, ref string, others []string, withStatus bool, width int) error {
+	header := []string{"SEVERITY"}
+	if withStatus {
+		header = append(header, "STATUS")
+	}
+	header = append(header, "RULE", "RESOURCE", "PATH", ref)
+	header = append(header, others...)
+	firstValue := len(header) - 1 - len(others)
+	rows := make([][]string, 0, len(fs))
 	for _, f := range fs {
-		row := []string{string(f.Severity), f.Rule, f.Type + " " + f.Key, f.Path, cell(f, ref, ref)}
+		row := []string{string(f.Severity)}
+		if withStatus {
+			row = append(row, statusCell(f))
+		}
+		row = append(row, f.Rule, f.Type+" "+f.Key, f.Path, cell(f, ref, ref))
 		for _, e := range others {
 			row = append(row, cell(f, ref, e))
 		}
+		rows = append(rows, row)
+	}
+	wrapped := false
+	if width > 0 {
+		for _, row := range rows {
+			for i := firstValue; i < len(row); i++ {
+				row[i] = shortenFingerprints(row[i])
+			}
+		}
+		wrapped = fit(header, rows, width, ruleCol(withStatus), firstValue)
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+	}
+	if wrapped {
+		// Rows of several lines read apart only with a line between them.
+		opts = append(opts, tablewriter.WithRendition(tw.Rendition{Settings: tw.Settings{Separators: tw.Separators{BetweenRows: tw.On}}}))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(toAny(header)...)
+	for _, row := range rows {
 		if err := t.Append(row); err != nil {
 			return err
 		}
 	}
 	return t.Render()
+}
+
+// ruleCol is the index of the RULE column.
+func ruleCol(withStatus bool) int {
+	if withStatus {
+		return 2
+	}
+	return 1
+}
+
+// tableFrame is what the box drawing adds to a table of n columns: "│ "
+// before each cell, " " after it, and the closing "│".
+func tableFrame(n int) int { return 3*n + 1 }
+
+// fit narrows the columns of a table to width and wraps the cells of
+// narrowed columns in place; it reports whether any cell was wrapped.
+//
+// Each column keeps a floor: the rule column its ids whole (they are what
+// "rules explain" takes), every other column its longest word (up to
+// maxFloor), so hosts and path steps break between words, not inside them.
+// When that does not fit, rule ids break between words too, and on a
+// terminal too narrow even for that, words are cut. Above the floors, the
+// widest columns narrow first, and the room left goes to the values first.
+func fit(header []string, rows [][]string, width, rule, firstValue int) bool {
+	n := len(header)
+	natural := make([]int, n)
+	wordFloor := make([]int, n)
+	for i, h := range header {
+		natural[i] = twwidth.Width(h)
+		wordFloor[i] = min(natural[i], 10) // a header wraps only past 10 columns
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			for _, line := range strings.Split(c, "\n") {
+				natural[i] = max(natural[i], twwidth.Width(line))
+				for _, w := range words(line) {
+					wordFloor[i] = max(wordFloor[i], min(twwidth.Width(strings.TrimRight(w, " ")), maxFloor))
+				}
+			}
+		}
+	}
+	wordFloor[0] = natural[0] // severity: short, never wrapped
+	avail := width - tableFrame(n)
+	sum := func(ws []int) int {
+		t := 0
+		for _, w := range ws {
+			t += w
+		}
+		return t
+	}
+	if sum(natural) <= avail {
+		return false
+	}
+	floor := append([]int(nil), wordFloor...)
+	floor[rule] = max(floor[rule], min(natural[rule], 40))
+	if sum(floor) > avail {
+		floor = wordFloor
+	}
+	if sum(floor) > avail {
+		// Too narrow for whole words: cut them, but keep columns readable.
+		for i := 1; i < n; i++ {
+			floor[i] = min(floor[i], max(6, min(natural[i], 8)))
+		}
+	}
+	// The largest cap at which the capped columns fit.
+	widths := func(c int) []int {
+		ws := make([]int, n)
+		for i := range ws {
+			ws[i] = min(natural[i], max(c, floor[i]))
+		}
+		return ws
+	}
+	lo, hi := 1, 0
+	for _, w := range natural {
+		hi = max(hi, w)
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if sum(widths(mid)) <= avail {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	ws := widths(lo)
+	// Give what is left to the capped columns: the values first.
+	order := make([]int, 0, n)
+	for i := firstValue; i < n; i++ {
+		order = append(order, i)
+	}
+	for i := 0; i < firstValue; i++ {
+		order = append(order, i)
+	}
+	total := sum(ws)
+	for _, i := range order {
+		if total >= avail {
+			break
+		}
+		if ws[i] < natural[i] {
+			add := min(natural[i]-ws[i], avail-total)
+			ws[i] += add
+			total += add
+		}
+	}
+	wrapped := false
+	for _, row := range rows {
+		for i, c := range row {
+			if twwidth.Width(c) <= ws[i] && !strings.Contains(c, "\n") {
+				continue
+			}
+			var lines []string
+			for _, line := range strings.Split(c, "\n") {
+				lines = append(lines, wrapLine(line, ws[i])...)
+			}
+			if len(lines) > 1 {
+				wrapped = true
+			}
+			row[i] = strings.Join(lines, "\n")
+		}
+	}
+	return wrapped
+}
+
+// maxFloor bounds the width a column keeps for its longest word: a longer
+// word (a hash, a long host label) is cut.
+const maxFloor = 24
+
+// breakAfter are the characters a value is best wrapped after: the
+// boundaries of words, path and host segments, and URL parts.
+const breakAfter = " /.-_:@?&=,;|)]}"
+
+// words splits s after each break character; the words joined are s.
+func words(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if strings.ContainsRune(breakAfter, r) {
+			end := i + len(string(r))
+			out = append(out, s[start:end])
+			start = end
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// wrapLine splits s into lines of at most width display columns, filling
+// each line with whole words (words), and cutting a word only when it is
+// wider than a line.
+func wrapLine(s string, width int) []string {
+	width = max(width, 1)
+	var lines []string
+	line, lw := "", 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(line, " "))
+		line, lw = "", 0
+	}
+	for _, w := range words(s) {
+		ww := twwidth.Width(w)
+		if lw > 0 && lw+twwidth.Width(strings.TrimRight(w, " ")) > width {
+			flush()
+			w = strings.TrimLeft(w, " ")
+			ww = twwidth.Width(w)
+		}
+		for ww > width-lw && twwidth.Width(strings.TrimRight(w, " ")) > width-lw {
+			// A word wider than the line: cut it at the width.
+			head, hw := "", 0
+			for _, r := range w {
+				rw := twwidth.Width(string(r))
+				if lw+hw+rw > width && (lw+hw > 0) {
+					break
+				}
+				head += string(r)
+				hw += rw
+			}
+			line += head
+			lw += hw
+			w = w[len(head):]
+			ww = twwidth.Width(w)
+			flush()
+		}
+		line += w
+		lw += ww
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, strings.TrimRight(line, " "))
+	}
+	return lines
+}
+
+// fingerprintRE finds secret fingerprints: their first 8 hex digits tell
+// them apart at a glance; the JSON report has them whole.
+var fingerprintRE = regexp.MustCompile(regexp.QuoteMeta(snapshot.RedactedPrefix) + `([0-9a-f]{8})[0-9a-f]{8,}`)
+
+func shortenFingerprints(s string) string {
+	if !strings.Contains(s, snapshot.RedactedPrefix) {
+		return s
+	}
+	return fingerprintRE.ReplaceAllString(s, "redacted:${1}…")
 }
 
 // remedies returns one finding per rule among errors and warnings, in
@@ -117,18 +443,28 @@ func toAny(ss []string) []any {
 
 // cell shows an environment's value; "(absent)" when the finding compares
 // that environment but it has no value there; "" when it is not involved.
+// A value longer than maxCellWidth keeps its two ends around an ellipsis.
 func cell(f rules.Finding, ref, env string) string {
 	if v, ok := f.Values[env]; ok {
-		s := snapshot.Format(v)
-		if len(s) > 60 {
-			s = s[:57] + "..."
-		}
-		return s
+		return middleEllipsis(snapshot.Format(v), maxCellWidth)
 	}
 	if env == ref || env == f.Environment {
 		return "(absent)"
 	}
 	return ""
+}
+
+// middleEllipsis shortens s to at most max runes by replacing its middle
+// with "…": the beginning (a scheme, a kind) and the end (a host, a
+// version, a file name) are where values tell themselves apart.
+func middleEllipsis(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	head := (max - 1) * 3 / 5
+	tail := max - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
 func otherEnvs(r *rules.Report) []string {

@@ -94,7 +94,7 @@ func (a *app) progressFor(quiet bool) collectors.Progress {
 
 func (a *app) auditCommand() *cobra.Command {
 	var (
-		cfgPath string
+		cfg     configFlag
 		envs    []string
 		explain bool
 		out     outputFlags
@@ -103,52 +103,43 @@ func (a *app) auditCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Collect every environment, compare with the reference and report drift",
-		Example: `  envparity audit -c envparity.yaml
+		Long: `Collect every environment of the config concurrently, compare each with the
+reference, apply the rules (built-in, the config's, waivers) and report the
+findings. Progress goes to stderr (-q silences it); the report to stdout, -o,
+or the files --format FORMAT=FILE names.`,
+		Example: `  envparity audit
   envparity audit -c envparity.yaml --env prod,staging --format json -o findings.json
-  envparity audit -c envparity.yaml --format table --format json=findings.json --fail-on warning`,
+  envparity audit --format table --format html=report.html --fail-on warning
+  envparity audit --baseline last-week.json --show warning --format json=this-week.json
+  envparity audit --restricted --trusted-config base.yaml   # a pull request's config`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			outs, failOn, err := out.plan()
+			outs, failOn, err := out.plan(a)
 			if err != nil {
 				return err
 			}
-			cfg, err := a.loadConfigWith(cfgPath, &trust)
+			conf, err := a.loadConfigWith(cfg.path, &trust)
 			if err != nil {
 				return err
 			}
-			out.configFile = cfgPath
-			selected, err := audit.SelectEnvironments(cfg, envs)
+			out.configFile = conf.File
+			selected, err := audit.SelectAudited(conf, envs)
 			if err != nil {
 				return usageError("%v", err)
-			}
-			if !containsEnv(selected, cfg.Reference) {
-				return usageError("--env: the reference environment %q must be among the audited environments", cfg.Reference)
-			}
-			if len(selected) < 2 {
-				return usageError("an audit compares at least two environments; %s selects only %q", cfg.File, cfg.Reference)
 			}
 			red := a.redactor()
 			deps := collectors.Deps{Redactor: red, Getenv: a.getenv}
 			snaps, srcErrs := audit.Collect(c.Context(), selected, a.registry, deps, a.progressFor(out.quiet), a.now)
-			rulesSet, err := audit.Rules(cfg)
+			rulesSet, err := audit.Rules(conf)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			// Live sources fingerprint with this run's key; snapshot files
-			// and exec snapshots with the key they record.
-			var uses []audit.KeyUse
-			for _, env := range snapshot.SortedKeys(snaps) {
-				uses = append(uses, audit.FingerprintKeys(snaps[env], "", red.KeyID())...)
-			}
-			var unchecked []string
-			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
-				unchecked = append(unchecked, err.Error())
-			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: cfg.Reference, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, srcErrs)
+			unchecked := audit.CheckCollected(snaps, red)
+			return a.judgeAndReport(c.Context(), snaps, audit.JudgeOptions{Reference: conf.Reference, Config: conf, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, srcErrs)
 		},
 	}
-	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
-	c.Flags().StringSliceVar(&envs, "env", nil, "environments to audit (default: all in the config); must include the reference")
+	cfg.register(c)
+	c.Flags().StringSliceVar(&envs, "env", nil, "the environments to audit, `ENV`[,ENV...] or repeated (default: all in the config); must include the reference")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
 	out.register(c)
 	trust.register(c)
@@ -158,7 +149,7 @@ func (a *app) auditCommand() *cobra.Command {
 // judgeAndReport is the end both audit and diff share: judge the
 // snapshots, explain matching if asked, write every output, and turn the
 // outcome into the exit code.
-func (a *app) judgeAndReport(snaps map[string]*snapshot.Snapshot, o audit.JudgeOptions, out *outputFlags, outs []output, failOn rules.Severity, srcErrs []*collectors.SourceError) error {
+func (a *app) judgeAndReport(ctx context.Context, snaps map[string]*snapshot.Snapshot, o audit.JudgeOptions, out *outputFlags, outs []output, failOn rules.Severity, srcErrs []*collectors.SourceError) error {
 	o.Now = a.now()
 	rep, res, err := audit.Judge(snaps, o)
 	if err != nil {
@@ -167,19 +158,10 @@ func (a *app) judgeAndReport(snaps map[string]*snapshot.Snapshot, o audit.JudgeO
 	if o.ExplainMatching {
 		a.printMatching(res)
 	}
-	if err := a.emit(rep, out, outs, failOn); err != nil {
+	if err := a.emit(ctx, rep, out, outs, failOn); err != nil {
 		return err
 	}
 	return a.settle(out, verdict(rep, srcErrs, failOn, o.Unchecked...))
-}
-
-func containsEnv(envs []config.Environment, name string) bool {
-	for _, e := range envs {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *app) printMatching(res *diff.Result) {
@@ -191,35 +173,47 @@ func (a *app) printMatching(res *diff.Result) {
 
 func (a *app) snapshotCommand() *cobra.Command {
 	var (
-		cfgPath, env, output       string
+		cfg                        configFlag
+		envs                       []string
+		output                     string
 		quiet                      bool
 		trust                      trustFlags
 		sources, accounts, regions []string
 	)
 	c := &cobra.Command{
-		Use:   "snapshot --env NAME",
+		Use:   "snapshot --env ENV",
 		Short: "Collect one environment and write its snapshot file",
-		Long: `Collect one environment and write its snapshot file. --source, --account and
---region collect a part of it (a shard), so that CI jobs can collect in
-parallel; "envparity diff --env prod=a.json,b.json" merges the parts and
-refuses parts that overlap (docs/sharding.md).`,
-		Example: `  envparity snapshot -c envparity.yaml --env prod -o prod.json
+		Long: `Collect one environment of the config and write its snapshot: to stdout, or
+to the file or s3://bucket/key that -o names. "envparity diff" compares
+snapshot files offline, so collection can run inside each account's CI job.
+Progress goes to stderr (-q silences it).
+
+--source, --account and --region collect a part of the environment (a
+shard), so that CI jobs can collect in parallel; "envparity diff --env
+prod=a.json,b.json" merges the parts and refuses parts that overlap
+(docs/sharding.md).`,
+		Example: `  envparity snapshot --env prod > prod.json
+  envparity snapshot -c envparity.yaml --env prod -o prod.json
   envparity snapshot -c envparity.yaml --env prod -o s3://acme-envparity/snapshots/prod.json
   envparity snapshot -c envparity.yaml --env prod --source aws --region eu-west-1 -o prod-eu-west-1.json
   envparity diff staging.json prod.json -c envparity.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if env == "" {
-				return usageError("--env: name the environment to snapshot")
+			if len(envs) != 1 {
+				if len(envs) == 0 {
+					return usageError("--env: name the environment to snapshot")
+				}
+				return usageError("--env: a snapshot holds one environment; name one (got %s) and take one snapshot per environment", strings.Join(envs, ", "))
 			}
+			env := envs[0]
 			if err := checkDestination("-o", output); err != nil {
 				return err
 			}
-			cfg, err := a.loadConfigWith(cfgPath, &trust)
+			conf, err := a.loadConfigWith(cfg.path, &trust)
 			if err != nil {
 				return err
 			}
-			selected, err := audit.SelectEnvironments(cfg, []string{env})
+			selected, err := audit.SelectEnvironments(conf, envs)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -260,13 +254,13 @@ refuses parts that overlap (docs/sharding.md).`,
 			return verdict(nil, srcErrs, "")
 		},
 	}
-	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
-	c.Flags().StringVar(&env, "env", "", "the environment to snapshot")
-	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE or s3://bucket/key instead of stdout")
-	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no progress on stderr")
-	c.Flags().StringSliceVar(&sources, "source", nil, "collect only these sources of the environment")
-	c.Flags().StringSliceVar(&accounts, "account", nil, "collect only these accounts (ids or names) of the selected sources: a shard")
-	c.Flags().StringSliceVar(&regions, "region", nil, "collect only these regions of the selected sources: a shard")
+	cfg.register(c)
+	c.Flags().StringSliceVar(&envs, "env", nil, "the environment `ENV` to snapshot (one)")
+	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to `FILE` or s3://bucket/key instead of stdout")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stderr but errors and warnings (no progress)")
+	c.Flags().StringSliceVar(&sources, "source", nil, "collect only these sources of the environment, `NAME`[,NAME...]")
+	c.Flags().StringSliceVar(&accounts, "account", nil, "collect only these accounts (ids or names) of the selected sources, `ACCOUNT`[,ACCOUNT...]: a shard")
+	c.Flags().StringSliceVar(&regions, "region", nil, "collect only these regions of the selected sources, `REGION`[,REGION...]: a shard")
 	trust.register(c)
 	return c
 }
@@ -284,99 +278,75 @@ func dedupe(vals []string) []string {
 
 func (a *app) diffCommand() *cobra.Command {
 	var (
-		cfgPath, reference string
-		explain            bool
-		envFiles           []string
-		out                outputFlags
+		cfg       configFlag
+		reference string
+		explain   bool
+		envFiles  []string
+		out       outputFlags
 	)
 	c := &cobra.Command{
 		Use:   "diff [SNAPSHOT...] [--env NAME=FILE[,FILE...]]...",
 		Short: "Audit snapshot files offline",
-		Long: `Compare snapshot files written by "envparity snapshot". Several files of one
-environment (the parts of a sharded collection: one per account, region or
-source) are merged into one; parts that overlap are refused. Give them as
-arguments (each file names its environment) or with --env NAME=FILE,FILE,
-where a FILE may be a glob. The reference is --reference, else the config's
-reference, else the environment of the last file.`,
+		Long: `Compare snapshot files written by "envparity snapshot", as audit compares
+what it collects: with the config's rules, waivers, matching and tokens. The
+config is -c, else ./envparity.yaml when it exists, else none (built-in rules,
+default tokens).
+
+Several files of one environment (the parts of a sharded collection: one per
+account, region or source) are merged into one; parts that overlap are
+refused. Give them as arguments (each file names its environment) or with
+--env NAME=FILE,FILE, where a FILE may be a glob.
+
+The reference is --reference; else the config's reference when one of the
+files holds it; else the one environment whose name says production (prod,
+production, prd, live: prod-eu too, not pre-prod); else the environment of
+the last file. Which one was taken, and why, is said on stderr (-q silences
+it).`,
 		Example: `  envparity diff staging.json prod.json
-  envparity diff staging.json prod.json -c envparity.yaml --format json
+  envparity diff staging.json prod.json -c envparity.yaml --format json -o findings.json
+  envparity diff qa.json blue.json green.json --reference blue
   envparity diff --env prod='shards/prod-*.json' --env staging=staging.json
   envparity diff s3://acme-envparity/snapshots/staging.json s3://acme-envparity/snapshots/prod.json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			outs, failOn, err := out.plan()
+			outs, failOn, err := out.plan(a)
 			if err != nil {
 				return err
 			}
-			var cfg *config.Config
-			if cfgPath != "" {
-				if cfg, err = a.loadConfig(cfgPath); err != nil {
-					return err
-				}
-				out.configFile = cfgPath
+			conf, err := cfg.loadOptional(a)
+			if err != nil {
+				return err
+			}
+			if conf != nil {
+				out.configFile = conf.File
 			}
 			files, claims, err := snapshotArgs(args, envFiles)
 			if err != nil {
 				return err
 			}
 			red := a.redactor()
-			loaded, unrecorded, err := a.readSnapshots(c.Context(), files, red)
+			loaded, err := a.readSnapshots(c.Context(), files, claims, red)
 			if err != nil {
 				return err
 			}
-			var uses []audit.KeyUse
-			parts := make([]audit.SnapshotFile, len(loaded))
-			for i, s := range loaded {
-				f := files[i]
-				parts[i] = audit.SnapshotFile{File: f, Env: claims[i], Snapshot: s}
-				// A file's fingerprints were made with the key it records;
-				// a file that records none is fingerprinted now, with this
-				// run's key, unless it holds fingerprints already. Keys are
-				// checked per file, before parts are merged.
-				def := s.RedactionKeyID
-				switch {
-				case def != "":
-				case unrecorded[i]:
-					def = snapshot.UnrecordedKeyID
-				default:
-					def = red.KeyID()
-				}
-				uses = append(uses, audit.FingerprintKeys(s, f, def)...)
-			}
-			snaps, envs, err := audit.CombineSnapshots(parts)
+			off, err := audit.PrepareOffline(loaded, reference, conf, red)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			if len(envs) < 2 {
-				return usageError("diff compares at least two environments; %s hold only %s", strings.Join(files, ", "), strings.Join(envs, ", "))
+			if !out.quiet {
+				fmt.Fprintf(a.stderr, "reference: %s (%s)\n", off.Reference.Env, off.Reference.Why)
 			}
-			ref := reference
-			if ref == "" && cfg != nil {
-				if _, ok := snaps[cfg.Reference]; ok {
-					ref = cfg.Reference
-				}
-			}
-			if ref == "" {
-				ref = loaded[len(loaded)-1].Environment
-			}
-			if _, ok := snaps[ref]; !ok {
-				return usageError("--reference: no snapshot of environment %q among %s", ref, strings.Join(files, ", "))
-			}
-			rulesSet, err := audit.Rules(cfg)
+			rulesSet, err := audit.Rules(conf)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			var unchecked []string
-			if err := audit.CheckRedactionKeys(uses, red.KeyID(), red.Ephemeral); err != nil {
-				unchecked = append(unchecked, err.Error())
-			}
-			return a.judgeAndReport(snaps, audit.JudgeOptions{Reference: ref, Config: cfg, Rules: rulesSet, ExplainMatching: explain, Unchecked: unchecked}, &out, outs, failOn, nil)
+			return a.judgeAndReport(c.Context(), off.Snapshots, audit.JudgeOptions{Reference: off.Reference.Env, Config: conf, Rules: rulesSet, ExplainMatching: explain, Unchecked: off.Unchecked}, &out, outs, failOn, nil)
 		},
 	}
-	c.Flags().StringVarP(&cfgPath, "config", "c", "", "config file supplying rules, matching and waivers (optional)")
-	c.Flags().StringVar(&reference, "reference", "", "the environment the others are compared against")
+	cfg.register(c)
+	c.Flags().StringVar(&reference, "reference", "", "the environment `ENV` the others are compared against (default: see above)")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
-	c.Flags().StringArrayVar(&envFiles, "env", nil, "NAME=FILE[,FILE...]: the snapshot files of environment NAME (globs allowed), merged into one")
+	c.Flags().StringArrayVar(&envFiles, "env", nil, "the snapshot files of environment NAME (globs allowed), merged into one, as `NAME=FILE[,FILE...]`; repeatable")
 	out.register(c)
 	return c
 }
@@ -422,18 +392,12 @@ func snapshotArgs(args, envFiles []string) (files, claims []string, err error) {
 	return files, claims, nil
 }
 
-// readSnapshots decodes snapshot files concurrently (decoding dominates an
-// offline diff of large environments) and redacts every one as the
-// collectors' runner does: a file's redaction_key_id is a claim anyone can
-// copy, not proof that its values were redacted, so a secret in clear never
-// reaches a report whoever wrote the file, and a shared or live one is still
-// judged. Redaction leaves fingerprints as they are.
-//
-// unrecorded[i] says that file i records no key yet holds fingerprints:
-// their key is unknown.
-func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.Redactor) (out []*snapshot.Snapshot, unrecorded []bool, err error) {
-	out = make([]*snapshot.Snapshot, len(files))
-	unrecorded = make([]bool, len(files))
+// readSnapshots reads and decodes snapshot files concurrently (decoding
+// dominates an offline diff of large environments) and admits each one
+// (audit.Admit: redacted again, whoever wrote it); claims[i] is the
+// environment the command line says file i holds ("" when it says none).
+func (a *app) readSnapshots(ctx context.Context, files, claims []string, red *snapshot.Redactor) ([]audit.SnapshotFile, error) {
+	out := make([]audit.SnapshotFile, len(files))
 	errs := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, f := range files {
@@ -441,20 +405,18 @@ func (a *app) readSnapshots(ctx context.Context, files []string, red *snapshot.R
 		go func() {
 			defer wg.Done()
 			s, err := a.readSnapshot(ctx, f)
-			if err == nil {
-				if s.RedactionKeyID == "" {
-					unrecorded[i] = snapshot.HasFingerprints(s.Resources)
-				}
-				red.RedactSnapshot(s)
+			if err != nil {
+				errs[i] = err
+				return
 			}
-			out[i], errs[i] = s, err
+			out[i] = audit.Admit(f, claims[i], s, red)
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return out, unrecorded, nil
+	return out, nil
 }

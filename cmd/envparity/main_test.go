@@ -8,8 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -68,8 +71,31 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HTTP_STAGING_DOWN", stagingDown.URL)
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"findings": dbFindings},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"findings": dbFindings, "maxwidth": cmdMaxWidth},
 	})
+}
+
+// cmdMaxWidth is the script command "maxwidth N FILE": every line of FILE
+// ("stdout" for the last command's stdout) is at most N columns wide on a
+// terminal (runes: the table's box drawing is one column per rune).
+func cmdMaxWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: maxwidth N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("maxwidth: %v", err)
+	}
+	text := ts.ReadFile(args[1])
+	widest, line := 0, ""
+	for _, l := range strings.Split(text, "\n") {
+		if w := utf8.RuneCountInString(l); w > widest {
+			widest, line = w, l
+		}
+	}
+	if (widest > n) != neg {
+		ts.Fatalf("the widest line of %s is %d columns (limit %d):\n%s", args[1], widest, n, line)
+	}
 }
 
 // TestDemoGolden pins the demo's table and JSON reports byte for byte, and

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/envparity/envparity/collectors"
+	"github.com/envparity/envparity/internal/objstore"
 	"github.com/envparity/envparity/reports"
 	"github.com/envparity/envparity/rules"
 	"github.com/envparity/envparity/snapshot"
@@ -24,6 +26,7 @@ type outputFlags struct {
 	formats    []string
 	output     string
 	failOn     string
+	show       string
 	baseline   string
 	// baselineMissingOK treats a baseline that does not exist yet (the first
 	// run of a weekly job) as an empty history.
@@ -35,13 +38,33 @@ type outputFlags struct {
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
-	c.Flags().StringArrayVar(&o.formats, "format", nil, "report format, repeatable; FORMAT or FORMAT=FILE, FILE may be s3://bucket/key ("+strings.Join(reports.Names(), ", ")+"; default table)")
-	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of stdout (for a single format without =FILE)")
-	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or never")
-	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report (FILE or s3://bucket/key): mark findings new, still open or resolved, and carry their age")
+	c.Flags().StringArrayVar(&o.formats, "format", nil, "report `FORMAT` or FORMAT=FILE, repeatable; FILE may be s3://bucket/key ("+strings.Join(reports.Names(), ", ")+"). The one without =FILE goes to stdout (or -o); when every format names a FILE, the table does")
+	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report that would go to stdout (the format without =FILE, else the table) to `FILE` instead")
+	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this `SEVERITY`: error, warning, info or never")
+	c.Flags().StringVar(&o.show, "show", "info", "display findings at or above this `SEVERITY` (info, warning, error) in the human formats (table, markdown, html, slack); json, junit, sarif and github keep all, and the exit code is unchanged")
+	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report (`FILE` or s3://bucket/key): mark findings new, still open or resolved, and carry their age")
 	c.Flags().BoolVar(&o.baselineMissingOK, "baseline-missing-ok", false, "a --baseline that does not exist yet (a first run) is no error: every finding is new")
-	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress on stderr")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors and warnings (no progress, no notes)")
 	o.slack.register(c)
+	_ = c.RegisterFlagCompletionFunc("format", completeFormats)
+	_ = c.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warning", "info", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("show", cobra.FixedCompletions([]string{"info", "warning", "error"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// completeFormats completes --format: every format name, then FORMAT=FILE
+// with file names once "=" is typed.
+func completeFormats(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if name, _, ok := strings.Cut(toComplete, "="); ok {
+		if _, err := reports.Lookup(name); err == nil {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, f := range reports.Formats() {
+		out = append(out, f.Name+"\t"+f.Summary)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
 // output is one format going to one destination ("" = stdout).
@@ -50,37 +73,84 @@ type output struct {
 	file   string
 }
 
-// plan checks the flags before anything is collected, so a typo costs nothing.
-func (o *outputFlags) plan() ([]output, rules.Severity, error) {
+// plan checks the output flags, and how they combine, before anything is
+// collected or written, so a typo costs nothing:
+//
+//   - the one format without =FILE goes to stdout, or to -o; when every
+//     --format names a FILE, the table goes there, so a run that writes
+//     files still shows its verdict (and -o is never ignored);
+//   - two outputs to one destination are an error, whatever their formats;
+//   - the Slack flags must make sense together and their variable be set.
+func (o *outputFlags) plan(a *app) ([]output, rules.Severity, error) {
 	failOn, err := parseFailOn(o.failOn)
 	if err != nil {
 		return nil, "", err
 	}
-	specs := o.formats
-	if len(specs) == 0 {
-		specs = []string{"table"}
+	if _, err := parseShow(o.show); err != nil {
+		return nil, "", err
 	}
 	var outs []output
 	toStdout := 0
-	for _, spec := range specs {
-		name, file, _ := strings.Cut(spec, "=")
+	dests := map[string]string{} // destination -> the flag that claims it
+	claim := func(flag, file string) error {
+		if file == "" {
+			return nil
+		}
+		key := file
+		if !objstore.IsRemote(file) {
+			key = filepath.Clean(file)
+		}
+		if prev, dup := dests[key]; dup {
+			return usageError("%s: %s is already the destination of %s; give each output its own file", flag, file, prev)
+		}
+		dests[key] = flag
+		return nil
+	}
+	for _, spec := range o.formats {
+		name, file, hasFile := strings.Cut(spec, "=")
 		f, err := reports.Lookup(name)
 		if err != nil {
 			return nil, "", usageError("--format: %v", err)
 		}
-		if file == "" {
-			file = o.output
+		if hasFile && file == "" {
+			return nil, "", usageError("--format %s: name the FILE after =, or drop the = to write to stdout", spec)
+		}
+		if !hasFile {
 			toStdout++
 		}
 		if err := checkDestination("--format "+name, file); err != nil {
 			return nil, "", err
 		}
+		if err := claim("--format "+spec, file); err != nil {
+			return nil, "", err
+		}
 		outs = append(outs, output{format: f, file: file})
 	}
 	if toStdout > 1 {
-		return nil, "", usageError("--format: %d formats would share one destination; give each FORMAT=FILE", toStdout)
+		return nil, "", usageError("--format: %d formats would share stdout; give all but one FORMAT=FILE", toStdout)
+	}
+	if toStdout == 0 {
+		table, err := reports.Lookup("table")
+		if err != nil {
+			return nil, "", err
+		}
+		outs = append(outs, output{format: table})
+	}
+	if err := checkDestination("-o", o.output); err != nil {
+		return nil, "", err
+	}
+	if err := claim("-o", o.output); err != nil {
+		return nil, "", err
+	}
+	for i := range outs {
+		if outs[i].file == "" {
+			outs[i].file = o.output
+		}
 	}
 	if err := checkDestination("--baseline", o.baseline); err != nil {
+		return nil, "", err
+	}
+	if err := o.slack.check(a, o.baseline != ""); err != nil {
 		return nil, "", err
 	}
 	return outs, failOn, nil
@@ -96,9 +166,17 @@ func parseFailOn(s string) (rules.Severity, error) {
 	return "", usageError("--fail-on: %q is not one of error, warning, info, never", s)
 }
 
-// emit applies the baseline and renders every output.
-func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rules.Severity) error {
-	ctx := context.Background()
+func parseShow(s string) (rules.Severity, error) {
+	switch s {
+	case "error", "warning", "info":
+		return rules.Severity(s), nil
+	}
+	return "", usageError("--show: %q is not one of info, warning, error", s)
+}
+
+// emit applies the baseline and renders every output. ctx bounds the
+// reads and writes of object stores and the Slack delivery.
+func (a *app) emit(ctx context.Context, rep *rules.Report, o *outputFlags, outs []output, failOn rules.Severity) error {
 	if o.baseline != "" {
 		base, err := a.readReport(ctx, o.baseline)
 		var ee *exitError
@@ -116,10 +194,15 @@ func (a *app) emit(rep *rules.Report, o *outputFlags, outs []output, failOn rule
 		rules.ApplyBaseline(rep, base, dateOf(rep.GeneratedAt))
 		rep.Summary = rules.Counts(rep.Findings)
 	}
-	opts := reports.Options{FailOn: failOn, ReportLink: o.slack.reportLink, ConfigFile: o.configFile}
+	show, _ := parseShow(o.show) // checked by plan
+	opts := reports.Options{FailOn: failOn, ReportLink: o.slack.reportLink, ConfigFile: o.configFile, Show: show}
 	for _, out := range outs {
 		var buf bytes.Buffer
-		if err := out.format.New().Render(&buf, rep, opts); err != nil {
+		ro := opts
+		if out.file == "" {
+			ro.Width = a.stdoutWidth()
+		}
+		if err := reports.Render(out.format, &buf, rep, ro); err != nil {
 			return fmt.Errorf("render %s: %w", out.format.Name, err)
 		}
 		if out.file == "" {

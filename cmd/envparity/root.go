@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -58,6 +59,13 @@ type app struct {
 	store          *objstore.Store // nil: built from getenv on first use (objects.go)
 	// redactionKey was taken out of the environment at start-up (nil: none given).
 	redactionKey []byte
+	// slackClient posts to Slack (nil: defaultSlackClient); slackPost
+	// tunes the retries (tests shorten the waits).
+	slackClient *http.Client
+	slackPost   reports.SlackPostOptions
+	// termWidth returns the width of the terminal stdout is, or 0 when it
+	// is not one (nil: asked of the real stdout; see stdoutWidth).
+	termWidth func() int
 }
 
 // Main runs the CLI and returns the exit code. It first takes the redaction

@@ -8,21 +8,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/envparity/envparity/audit"
-	"github.com/envparity/envparity/config"
 	"github.com/envparity/envparity/rules"
 )
 
 func (a *app) rulesCommand() *cobra.Command {
-	var cfgPath string
+	var cfg configFlag
 	load := func() ([]*rules.Rule, error) {
-		var cfg *config.Config
-		if cfgPath != "" {
-			var err error
-			if cfg, err = a.loadConfig(cfgPath); err != nil {
-				return nil, err
-			}
+		conf, err := cfg.loadOptional(a)
+		if err != nil {
+			return nil, err
 		}
-		rs, err := audit.Rules(cfg)
+		rs, err := audit.Rules(conf)
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
@@ -30,13 +26,20 @@ func (a *app) rulesCommand() *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "rules",
-		Short: "List and explain the rules (built-in, and the config's with -c)",
+		Short: "List and explain the rules: built-in, and the config's overrides and custom rules",
+		Long: `List and explain the rules an audit applies: the built-in rule pack with the
+config's overrides and custom rules. The config is -c, else ./envparity.yaml
+when it exists, else none (the built-in rules alone).`,
+		Example: `  envparity rules list
+  envparity rules explain read-replicas
+  envparity rules explain scheduler-singleton -c deploy/envparity.yaml`,
 	}
-	c.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "also show the config's overrides and custom rules")
+	cfg.registerOn(c.PersistentFlags())
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List every rule",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List every rule",
+		Example: "  envparity rules list\n  envparity rules list -c envparity.yaml | grep disabled",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			rs, err := load()
 			if err != nil {
@@ -71,6 +74,7 @@ func (a *app) rulesCommand() *cobra.Command {
 	explain := &cobra.Command{
 		Use:               "explain RULE",
 		Short:             "Explain one rule: what it checks, why it matters, how to fix it",
+		Example:           "  envparity rules explain read-replicas\n  envparity rules explain my-rule -c envparity.yaml",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeRuleIDs,
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -90,10 +94,21 @@ func (a *app) rulesCommand() *cobra.Command {
 	return c
 }
 
-func (a *app) completeRuleIDs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	rs, err := rules.BuiltIn()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
+func (a *app) completeRuleIDs(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	// The config's rules too, when it loads; else the built-in ones.
+	var rs []*rules.Rule
+	path := defaultConfig
+	if f := c.Flag("config"); f != nil {
+		path = f.Value.String()
+	}
+	if conf, err := audit.Load(path, a.registry); err == nil {
+		rs, _ = audit.Rules(conf)
+	}
+	if rs == nil {
+		var err error
+		if rs, err = rules.BuiltIn(); err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
 	}
 	ids := make([]string, len(rs))
 	for i, r := range rs {
@@ -104,33 +119,41 @@ func (a *app) completeRuleIDs(*cobra.Command, []string, string) ([]string, cobra
 
 func (a *app) validateCommand() *cobra.Command {
 	var (
-		cfgPath string
-		trust   trustFlags
+		cfg   configFlag
+		trust trustFlags
 	)
 	c := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config: structure, every source's options, every rule and waiver",
-		Example: `  envparity validate -c envparity.yaml
+		Long: `Check the config without collecting anything: its structure, every source's
+options, every rule and waiver. Every problem is reported at once, each with
+file:line:column and field (exit 2). Waivers that have already expired are
+warned about on stderr (exit 0: the findings they waived count again).`,
+		Example: `  envparity validate
+  envparity validate -c envparity.yaml
   envparity validate -c envparity.yaml --trusted-config base.yaml   # a pull request's config, in restricted mode`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := a.loadConfigWith(cfgPath, &trust)
+			conf, err := a.loadConfigWith(cfg.path, &trust)
 			if err != nil {
 				return err
 			}
 			sources := 0
-			for _, e := range cfg.Environments {
+			for _, e := range conf.Environments {
 				sources += len(e.Sources)
 			}
+			for _, w := range audit.ExpiredWaivers(conf, a.now()) {
+				fmt.Fprintln(a.stderr, "warning:", w)
+			}
 			fmt.Fprintf(a.stdout, "%s is valid: %d environment(s), %d source(s), %d rule override(s), %d waiver(s); reference %s.\n",
-				cfg.File, len(cfg.Environments), sources, len(cfg.Rules), len(cfg.Waivers), cfg.Reference)
+				conf.File, len(conf.Environments), sources, len(conf.Rules), len(conf.Waivers), conf.Reference)
 			if trust.on(a) {
 				fmt.Fprintln(a.stdout, "Restricted mode: every source keeps to what a config that is not trusted may do.")
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&cfgPath, "config", "c", "envparity.yaml", "config file")
+	cfg.register(c)
 	trust.register(c)
 	return c
 }

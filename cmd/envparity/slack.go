@@ -21,11 +21,8 @@ import (
 // 4 (exitDelivery) unless the audit itself is incomplete (3) or the input
 // bad (2), which win.
 
-// slackHTTPClient and slackPostOptions are the delivery's seams; tests replace them.
-var (
-	slackHTTPClient  = &http.Client{Timeout: 30 * time.Second}
-	slackPostOptions = reports.SlackPostOptions{}
-)
+// defaultSlackClient posts to Slack unless the app is given another (tests).
+var defaultSlackClient = &http.Client{Timeout: 30 * time.Second}
 
 // slackFlags are the Slack delivery flags.
 type slackFlags struct {
@@ -37,19 +34,37 @@ type slackFlags struct {
 }
 
 func (s *slackFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&s.webhookEnv, "slack-webhook-env", "", "post the slack format to the incoming-webhook URL in this environment variable (the URL is never printed)")
+	c.Flags().StringVar(&s.webhookEnv, "slack-webhook-env", "", "post the slack format to the incoming-webhook URL in the environment variable `NAME` (the URL is never printed)")
 	c.Flags().BoolVar(&s.onlyOnChange, "slack-only-on-change", false, "with --baseline: post nothing when no finding is new or resolved (an incomplete audit is always posted)")
-	c.Flags().StringVar(&s.reportLink, "report-link", "", "URL or file name of the full report, linked from the Slack message (default: the html output's file name) and the markdown summary")
+	c.Flags().StringVar(&s.reportLink, "report-link", "", "`URL` or file name of the full report, linked from the Slack message (default: the html output's file name) and the markdown summary")
 }
 
-// deliverSlack posts the report when --slack-webhook-env is given. It runs
-// after every other output was written, so a failure loses nothing else.
-func (a *app) deliverSlack(ctx context.Context, rep *rules.Report, o *outputFlags, outs []output, opts reports.Options) error {
-	s := &o.slack
+// check verifies the Slack flags before anything is collected or written:
+// --slack-only-on-change needs a webhook, and the webhook's variable must
+// be set. Without a baseline, --slack-only-on-change cannot tell what
+// changed: every report is posted, and a warning says so.
+func (s *slackFlags) check(a *app, baseline bool) error {
 	if s.webhookEnv == "" {
 		if s.onlyOnChange {
 			return usageError("--slack-only-on-change needs --slack-webhook-env")
 		}
+		return nil
+	}
+	if a.getenv(s.webhookEnv) == "" {
+		return usageError("--slack-webhook-env: the environment variable %s is not set or empty", s.webhookEnv)
+	}
+	if s.onlyOnChange && !baseline {
+		fmt.Fprintln(a.stderr, "warning: --slack-only-on-change without --baseline: nothing to tell a change from, so the report is posted")
+	}
+	return nil
+}
+
+// deliverSlack posts the report when --slack-webhook-env is given (the
+// flags were checked by plan). It runs after every other output was
+// written, so a failure loses nothing else; ctx cancels it (Ctrl-C).
+func (a *app) deliverSlack(ctx context.Context, rep *rules.Report, o *outputFlags, outs []output, opts reports.Options) error {
+	s := &o.slack
+	if s.webhookEnv == "" {
 		return nil
 	}
 	url := a.getenv(s.webhookEnv)
@@ -74,10 +89,11 @@ func (a *app) deliverSlack(ctx context.Context, rep *rules.Report, o *outputFlag
 	if err != nil {
 		return err
 	}
-	if ctx == nil {
-		ctx = context.Background()
+	client := a.slackClient
+	if client == nil {
+		client = defaultSlackClient
 	}
-	if err := reports.PostSlack(ctx, slackHTTPClient, url, msgs, slackPostOptions); err != nil {
+	if err := reports.PostSlack(ctx, client, url, msgs, a.slackPost); err != nil {
 		return &exitError{code: exitDelivery, err: err}
 	}
 	if !o.quiet {
@@ -127,7 +143,7 @@ code follows --fail-on as for audit; 4 when a Slack delivery failed.`,
   envparity report findings.json --baseline last-week.json --slack-webhook-env SLACK_WEBHOOK_URL --slack-only-on-change`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			outs, failOn, err := out.plan()
+			outs, failOn, err := out.plan(a)
 			if err != nil {
 				return err
 			}
@@ -135,7 +151,7 @@ code follows --fail-on as for audit; 4 when a Slack delivery failed.`,
 			if err != nil {
 				return err
 			}
-			if err := a.emit(rep, &out, outs, failOn); err != nil {
+			if err := a.emit(c.Context(), rep, &out, outs, failOn); err != nil {
 				return err
 			}
 			return a.settle(&out, verdict(rep, nil, failOn))

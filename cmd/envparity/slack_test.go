@@ -52,11 +52,10 @@ func (rc *slackReceiver) posts() []string {
 
 func TestSlackDelivery(t *testing.T) {
 	var waits []time.Duration
-	slackPostOptions = reports.SlackPostOptions{MaxAttempts: 3, Sleep: func(_ context.Context, d time.Duration) error {
+	postOptions := reports.SlackPostOptions{MaxAttempts: 3, Sleep: func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
 		return nil
 	}}
-	t.Cleanup(func() { slackPostOptions = reports.SlackPostOptions{} })
 	cfg := filepath.Join(demoDir(t), "envparity.yaml")
 
 	tests := []struct {
@@ -120,7 +119,7 @@ func TestSlackDelivery(t *testing.T) {
 				tt.setup(t, dir)
 			}
 			var stdout, stderr bytes.Buffer
-			a := &app{stdout: &stdout, stderr: &stderr, registry: all.Registry(),
+			a := &app{stdout: &stdout, stderr: &stderr, registry: all.Registry(), slackPost: postOptions,
 				getenv: func(k string) string {
 					if k == "SLACK_URL" {
 						return secretURL
