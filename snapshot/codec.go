@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"time"
+	"unsafe"
 )
 
 var typePattern = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+){2,}$`)
@@ -19,7 +20,7 @@ func ReadFile(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	return Decode(data, path)
+	return DecodeOwned(data, path)
 }
 
 // Decode parses a snapshot document. Every rejection is an *InputError naming
@@ -42,6 +43,24 @@ func Decode(data []byte, file string) (*Snapshot, error) {
 	if s, ok := scanSnapshot(string(data)); ok {
 		return s, nil
 	}
+	return decodeChecked(data, file)
+}
+
+// DecodeOwned is Decode for a caller that hands data over: the snapshot's
+// strings may share data's memory instead of a copy of it (50 MB less for
+// a 50,000-resource file), so the caller must never modify data again.
+func DecodeOwned(data []byte, file string) (*Snapshot, error) {
+	data = TrimBOM(data)
+	if len(data) > 0 {
+		if s, ok := scanSnapshot(unsafe.String(unsafe.SliceData(data), len(data))); ok {
+			return s, nil
+		}
+	}
+	return decodeChecked(data, file)
+}
+
+// decodeChecked checks a document the scanner did not read, then decodes it.
+func decodeChecked(data []byte, file string) (*Snapshot, error) {
 	if err := checkDocument(data, file); err != nil {
 		return nil, err
 	}

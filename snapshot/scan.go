@@ -62,6 +62,34 @@ type scanner struct {
 	// hint is the size of the last attrs object, to size the next one.
 	hint int
 	buf  []byte
+	// boxes holds short values already boxed as interface values: the same
+	// engine name, version or port recurs on thousands of resources, and a
+	// boxed string or number is immutable, so one box serves them all.
+	boxes map[string]any
+}
+
+// Bounds of the box cache: values longer than maxBoxLen are rarely
+// repeated (names, ARNs), and at most maxBoxes are kept.
+const (
+	maxBoxLen = 32
+	maxBoxes  = 1 << 14
+)
+
+// boxed returns the box of an equal short value seen before, if any.
+func (d *scanner) boxed(raw string) (any, bool) {
+	b, ok := d.boxes[raw]
+	return b, ok
+}
+
+// keep remembers a short value's box for the next equal value.
+func (d *scanner) keep(raw string, v any) any {
+	if len(raw) <= maxBoxLen && len(d.boxes) < maxBoxes {
+		if d.boxes == nil {
+			d.boxes = make(map[string]any, 256)
+		}
+		d.boxes[raw] = v
+	}
+	return v
 }
 
 func giveUp() { panic(errGiveUp) }
@@ -539,7 +567,14 @@ func (d *scanner) attrs(n int) map[string]any {
 func (d *scanner) value() any {
 	switch c := d.peek(); {
 	case c == '"':
-		return d.str()
+		// Keyed with its quotes: a string, never a number.
+		start := d.i
+		str := d.str()
+		raw := d.s[start:d.i]
+		if b, ok := d.boxed(raw); ok {
+			return b
+		}
+		return d.keep(raw, str)
 	case c == '{':
 		return d.attrs(0)
 	case c == '[':
@@ -550,7 +585,11 @@ func (d *scanner) value() any {
 		}
 		return out
 	case c == '-' || c >= '0' && c <= '9':
-		return json.Number(d.number())
+		n := d.number()
+		if b, ok := d.boxed(n); ok {
+			return b
+		}
+		return d.keep(n, json.Number(n))
 	default:
 		switch d.literal() {
 		case 't':

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -71,5 +72,22 @@ func TestScanAgreesWithPositioned(t *testing.T) {
 				t.Errorf("not an InputError: %v", err)
 			}
 		})
+	}
+}
+
+// TestDecodeOwned: DecodeOwned reads what Decode reads, scanned or not,
+// and its snapshot shares the document's memory only when scanned.
+func TestDecodeOwned(t *testing.T) {
+	for _, doc := range []string{
+		"\xef\xbb\xbf" + `{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
+		`{"schema": 1, "environment": "e", "resources": [{"Type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
+		``,
+		`{"schema": 1, "environment": "e", "a": 1, "a": 2}`,
+	} {
+		want, wantErr := Decode([]byte(doc), "d.json")
+		got, err := DecodeOwned([]byte(doc), "d.json")
+		if !reflect.DeepEqual(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("DecodeOwned(%q) = %v, %v; Decode: %v, %v", doc, got, err, want, wantErr)
+		}
 	}
 }
