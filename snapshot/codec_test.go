@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -126,17 +127,22 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"schema": 1, "environment": "e", "resources": []} x`))
 	f.Add([]byte(`{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "x", "attrs": {"n": [[[[1]]]], "k": {"a": 1, "\u0061": 2}}}]}`))
 	f.Add([]byte("\xef\xbb\xbf{\"schema\": 1, \"environment\": \"e\", \"resources\": [{\"type\": \"a.b.c\", \"name\": \"x\", \"attrs\": {\"n\": 1e5}}]}"))
+	f.Add([]byte(`{"schema": 1, "environment": "e", "sources": [{"name": "s", "kind": "k", "ok": true, "shard": {"regions": ["r"]}}], "resources": [{"type": "a.b.c", "name": "x\u00e9\ud83d\ude00", "tags": {"a": "b"}, "attrs": {"n": -1.5e-3, "l": [], "m": {}, "z": null}}]}`))
+	f.Add([]byte(`{"Schema": 1, "environment": "e", "resources": []}`))
+	f.Add([]byte(`{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "\ud800", "attrs": {}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// The fast path must never accept what the positioned decoder
-		// rejects, and both must read the same snapshot.
-		if fast, ok := decodeFast(data); ok && checkDocument(data, "fuzz.json") == nil {
-			slow, err := decodePositioned(data, "fuzz.json")
-			if err != nil {
-				t.Fatalf("fast path accepted what the positioned decoder rejects: %v", err)
+		// The one-pass scanner must never accept what the checks or the
+		// positioned decoder reject, and must read the same snapshot.
+		if scanned, ok := scanSnapshot(string(TrimBOM(data))); ok {
+			if err := checkDocument(TrimBOM(data), "fuzz.json"); err != nil {
+				t.Fatalf("scanner accepted what the checks reject: %v", err)
 			}
-			var a, b bytes.Buffer
-			if Encode(&a, fast) != nil || Encode(&b, slow) != nil || a.String() != b.String() {
-				t.Fatalf("fast and positioned decoders disagree:\n%s\n---\n%s", a.String(), b.String())
+			slow, err := decodePositioned(TrimBOM(data), "fuzz.json")
+			if err != nil {
+				t.Fatalf("scanner accepted what the positioned decoder rejects: %v", err)
+			}
+			if !reflect.DeepEqual(scanned, slow) {
+				t.Fatalf("scanner and positioned decoder disagree:\n%#v\n---\n%#v", scanned, slow)
 			}
 		}
 		s, err := Decode(data, "fuzz.json")

@@ -1,0 +1,93 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestScanAgreesWithPositioned: documents the scanner reads come out as
+// the positioned decoder reads them; documents it leaves to the slow paths
+// (or rejects) still decode, or fail, as before.
+func TestScanAgreesWithPositioned(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("[", n) + "1" + strings.Repeat("]", n) }
+	res := func(attrs string) string {
+		return `{"schema": 1, "environment": "prod", "collected_at": "2026-11-23T09:00:00Z", "sources": [{"name": "s", "kind": "aws", "ok": true, "resources": 1, "duration_ms": 12, "shard": {"regions": ["eu-west-1"], "accounts": null}}], "resources": [{"type": "aws.rds.instance", "name": "x", "id": "arn", "key": "k", "source": "s", "tags": {"a": "b"}, "attrs": ` + attrs + `}]}`
+	}
+	tests := []struct {
+		name, doc string
+		scanned   bool   // the scanner reads it
+		wantErr   string // Decode's error, "" = accepted
+	}{
+		{"every field", res(`{"s": "v", "n": 12, "f": -1.5e-3, "b": true, "c": false, "z": null, "l": [1, "a", []], "m": {"k": {}}}`), true, ""},
+		{"escapes and unicode", res(`{"s": "a\"b\\c\/d\b\f\n\r\t \u00e9 \ud83d\ude00 é 😀", "k\u00e9": 1}`), true, ""},
+		{"null attrs", res(`null`), true, ""},
+		{"blanks everywhere", " \n\t{ \"schema\" :1 ,\"environment\":\"e\",\"resources\":[ ] } \r\n", true, ""},
+		{"null sources and resources", `{"schema": 1, "environment": "e", "sources": null, "resources": null}`, true, ""},
+		{"80 levels", res(`{"d": ` + deep(76) + `}`), true, ""},
+		{"81 levels", res(`{"d": ` + deep(77) + `}`), false, "nested more than 80 levels"},
+		{"100-character number", res(`{"n": 1` + strings.Repeat("0", 99) + `}`), true, ""},
+		{"101-character number", res(`{"n": 1` + strings.Repeat("0", 100) + `}`), false, "number of 101 characters"},
+		{"repeated attribute", res(`{"a": 1, "a": 2}`), false, "duplicate key"},
+		{"repeated key, escaped", res(`{"a": 1, "\u0061": 2}`), false, "duplicate key"},
+		{"repeated field", `{"schema": 1, "schema": 1, "environment": "e"}`, false, "duplicate key"},
+		{"key in another case", `{"schema": 1, "environment": "e", "resources": [{"Type": "a.b.c", "name": "x"}]}`, false, ""},
+		{"lone surrogate", res(`{"s": "\ud800"}`), false, ""},
+		{"not UTF-8", res("{\"s\": \"\xff\"}"), false, "not UTF-8"},
+		{"control character", res("{\"s\": \"a\tb\"}"), false, "invalid"},
+		{"leading zero", res(`{"n": 01}`), false, "invalid"},
+		{"float schema", `{"schema": 1.0, "environment": "e"}`, false, "schema"},
+		{"trailing data", `{"schema": 1, "environment": "e"} x`, false, "unexpected data"},
+		{"trailing comma", res(`{"a": 1,}`), false, "invalid"},
+		{"unknown field", `{"schema": 1, "environment": "e", "extra": 1}`, false, "unknown field"},
+		{"null name", `{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": null}]}`, false, "name: missing"},
+		{"schema 2", `{"schema": 2, "environment": "e"}`, false, "unsupported schema 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := scanSnapshot(tt.doc)
+			if ok != tt.scanned {
+				t.Errorf("scanned = %v, want %v", ok, tt.scanned)
+			}
+			if ok {
+				slow, err := decodePositioned([]byte(tt.doc), "s.json")
+				if err != nil {
+					t.Fatalf("the positioned decoder rejects what the scanner read: %v", err)
+				}
+				if !reflect.DeepEqual(got, slow) {
+					t.Errorf("scanner and positioned decoder disagree:\n%#v\n%#v", got, slow)
+				}
+			}
+			_, err := Decode([]byte(tt.doc), "s.json")
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Decode: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Decode: %v, want an error containing %q", err, tt.wantErr)
+			}
+			var ie *InputError
+			if err != nil && !errors.As(err, &ie) {
+				t.Errorf("not an InputError: %v", err)
+			}
+		})
+	}
+}
+
+// TestDecodeOwned: DecodeOwned reads what Decode reads, scanned or not,
+// and its snapshot shares the document's memory only when scanned.
+func TestDecodeOwned(t *testing.T) {
+	for _, doc := range []string{
+		"\xef\xbb\xbf" + `{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
+		`{"schema": 1, "environment": "e", "resources": [{"Type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
+		``,
+		`{"schema": 1, "environment": "e", "a": 1, "a": 2}`,
+	} {
+		want, wantErr := Decode([]byte(doc), "d.json")
+		got, err := DecodeOwned([]byte(doc), "d.json")
+		if !reflect.DeepEqual(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("DecodeOwned(%q) = %v, %v; Decode: %v, %v", doc, got, err, want, wantErr)
+		}
+	}
+}
