@@ -55,9 +55,9 @@ func buildInfo() (ver, rev, built string) {
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version, commit, build date and file format versions",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version, commit, build date and file format versions",
+		Args:    cobra.NoArgs,
 		Example: "  envparity version\n  envparity --version",
 		Run: func(*cobra.Command, []string) {
 			fmt.Fprintln(a.stdout, versionLine(buildInfo()))
