@@ -305,6 +305,15 @@ func Judge(snaps map[string]*snapshot.Snapshot, o JudgeOptions) (*rules.Report, 
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) were not compared with %s because a source of %s failed: whether %s has them is unknown.", byEnv[env], env, env, env))
 		}
 	}
+	hinted := map[string]bool{}
+	for _, h := range res.TokenHints {
+		if hinted[h.Env+"\x00"+h.Word] {
+			continue
+		}
+		hinted[h.Env+"\x00"+h.Word] = true
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d resource(s) of %s did not pair with %s because their names hold the word %q where %s's do not (e.g. %s): if it names the environment (a data centre, a region), add %q to environments.%s.tokens.",
+			h.Pairs, h.Env, h.Against, h.Word, h.Against, h.Example, h.Word, h.Env))
+	}
 	for _, w := range ExpiredWaivers(o.Config, o.Now) {
 		rep.Notes = append(rep.Notes, w+".")
 	}

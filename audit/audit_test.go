@@ -76,3 +76,37 @@ func TestJudgeFailClosed(t *testing.T) {
 		t.Errorf("notes = %q", notes)
 	}
 }
+
+// TestRuleExpectationsCheckedByRules: expect, granularity and direction are
+// the rules package's to check (one table, rules/expect.go); a mistake is
+// still reported once, at its position, with the values allowed.
+func TestRuleExpectationsCheckedByRules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	doc := `version: 1
+reference: prod
+environments:
+  prod:
+    sources: [{name: a, kind: snapshot, path: x.json}]
+rules:
+  - {id: a, type: "**", expect: equals}
+  - {id: b, type: "**", expect: version, granularity: build}
+  - {id: c, type: "**", expect: covers, direction: both}
+`
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, all.Registry())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`:7:`, `rules[0].expect: "equals" is not one of equal, presence, ratio, version, covers, differ, ignore`,
+		`:8:`, `rules[1].granularity: "build" is not one of major, minor, patch`,
+		`:9:`, `rules[2].direction: "both" is not one of other_covers_ref, ref_covers_other`,
+	} {
+		if strings.Count(msg, want) != 1 {
+			t.Errorf("want %q once in:\n%s", want, msg)
+		}
+	}
+}

@@ -471,11 +471,8 @@ func (c *Config) EnvironmentNames() []string {
 }
 
 var (
-	severities   = []string{"error", "warning", "info"}
-	expectations = []string{"equal", "presence", "ratio", "version", "covers", "differ", "ignore"}
-	granularity  = []string{"major", "minor", "patch"}
-	directions   = []string{"other_covers_ref", "ref_covers_other"}
-	ruleIDRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	severities = []string{"error", "warning", "info"}
+	ruleIDRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 )
 
 func oneOf(v string, set []string) bool {
@@ -506,15 +503,9 @@ func (d *strictDecoder) validateRules(rules []Rule) {
 		if r.Severity != nil && !oneOf(*r.Severity, severities) {
 			at("severity", "%q is not one of %s", *r.Severity, strings.Join(severities, ", "))
 		}
-		if r.Expect != nil && !oneOf(*r.Expect, expectations) {
-			at("expect", "%q is not one of %s", *r.Expect, strings.Join(expectations, ", "))
-		}
-		if r.Granularity != nil && !oneOf(*r.Granularity, granularity) {
-			at("granularity", "%q is not one of %s", *r.Granularity, strings.Join(granularity, ", "))
-		}
-		if r.Direction != nil && !oneOf(*r.Direction, directions) {
-			at("direction", "%q is not one of %s", *r.Direction, strings.Join(directions, ", "))
-		}
+		// expect, granularity, direction and their parameters are the rules
+		// package's to check (rules/expect.go): audit.Validate compiles
+		// every rule with its position.
 		if r.MaxRatio != nil && *r.MaxRatio < 1 {
 			at("max_ratio", "must be at least 1, got %v", *r.MaxRatio)
 		}

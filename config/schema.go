@@ -39,6 +39,10 @@ type SchemaOptions struct {
 	// Describe returns the documentation of a struct field (its doc
 	// comment), or "". Nil: no descriptions.
 	Describe func(owner reflect.Type, field reflect.StructField) string
+	// RuleEnums are the values of a rule's enumerated fields (expect,
+	// granularity, direction) by key: the rules package owns them
+	// (rules.SchemaEnums), and config may not import it.
+	RuleEnums map[string][]string
 }
 
 // SchemaDescriber lets a type used in the config state its own schema (a
@@ -88,7 +92,7 @@ var required = map[reflect.Type][]string{
 
 // enums are the values validation accepts for a field, by owner type and key.
 var enums = map[reflect.Type]map[string][]string{
-	reflect.TypeOf(Rule{}): {"severity": severities, "expect": expectations, "granularity": granularity, "direction": directions},
+	reflect.TypeOf(Rule{}): {"severity": severities},
 }
 
 // patterns are the forms validation accepts for a string field.
@@ -158,7 +162,11 @@ func (g *schemaGen) object(t reflect.Type, nodes map[string]any) map[string]any 
 		} else {
 			s = g.value(f.Type)
 		}
-		if vals, ok := enums[t][name]; ok {
+		vals, ok := enums[t][name]
+		if !ok && t == reflect.TypeOf(Rule{}) {
+			vals, ok = g.opts.RuleEnums[name]
+		}
+		if ok {
 			s["enum"] = vals
 		}
 		if p, ok := patterns[t][name]; ok {

@@ -42,6 +42,15 @@ type Change struct {
 	Kind  Kind
 	// Ref and Other are the values; nil on the side where Kind says absent.
 	Ref, Other any
+	// Set is set on the change of a member of a list compared as a set
+	// (path[=member]): the whole lists on both sides, shared by the
+	// changes of the same list, so that a judge can speak of the list once.
+	Set *SetLists
+}
+
+// SetLists are the two sides of a list compared as a set.
+type SetLists struct {
+	Ref, Other []any
 }
 
 // NotCompared is a resource whose partner cannot be judged missing because
@@ -67,6 +76,9 @@ type Result struct {
 	// Matching explains how every resource's key was derived, when asked.
 	Matching    []KeyInfo
 	NotCompared []NotCompared
+	// TokenHints name words that would pair resources left unpaired had
+	// they been among an environment's tokens (DESIGN.md § Matching).
+	TokenHints []TokenHint
 }
 
 // Options configure Compare.
@@ -149,7 +161,7 @@ func comparePairs(a, b *Pair) int {
 
 func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx, otherIdx map[typeKey]*snapshot.Resource, w *walker) {
 	refBlind, otherBlind := !ref.Complete(), !other.Complete()
-	var both []*Pair
+	var both, refOnly, otherOnly []*Pair
 	for tk, r := range refIdx {
 		p := &Pair{Type: tk.typ, Key: tk.key, Env: env, Ref: r, Other: otherIdx[tk]}
 		if p.Other == nil && otherBlind {
@@ -160,6 +172,7 @@ func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx,
 		res.Pairs = append(res.Pairs, p)
 		if p.Other == nil {
 			res.Changes = append(res.Changes, Change{Pair: p, Kind: Removed, Ref: r.Name})
+			refOnly = append(refOnly, p)
 			continue
 		}
 		both = append(both, p)
@@ -175,6 +188,10 @@ func (res *Result) compareEnv(env string, ref, other *snapshot.Snapshot, refIdx,
 		p := &Pair{Type: tk.typ, Key: tk.key, Env: env, Other: o}
 		res.Pairs = append(res.Pairs, p)
 		res.Changes = append(res.Changes, Change{Pair: p, Kind: Added, Other: o.Name})
+		otherOnly = append(otherOnly, p)
+	}
+	if len(refOnly) >= minHintPairs && len(otherOnly) >= minHintPairs {
+		res.TokenHints = append(res.TokenHints, tokenHints(res.Reference, env, refOnly, otherOnly)...)
 	}
 	res.Changes = append(res.Changes, w.walkPairs(both)...)
 }

@@ -3,6 +3,7 @@ package diff
 import (
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/envparity/envparity/snapshot"
@@ -74,10 +75,14 @@ func (w *walker) walkPairs(pairs []*Pair) []Change {
 // copy (emit).
 
 func emit(out *[]Change, p *Pair, path snapshot.Path, s snapshot.Step, kind Kind, ref, other any) {
+	emitSet(out, p, path, s, kind, ref, other, nil)
+}
+
+func emitSet(out *[]Change, p *Pair, path snapshot.Path, s snapshot.Step, kind Kind, ref, other any, set *SetLists) {
 	steps := make(snapshot.Path, len(path)+1)
 	copy(steps, path)
 	steps[len(path)] = s
-	*out = append(*out, Change{Pair: p, Path: steps.String(), Steps: steps, Kind: kind, Ref: ref, Other: other})
+	*out = append(*out, Change{Pair: p, Path: steps.String(), Steps: steps, Kind: kind, Ref: ref, Other: other, Set: set})
 }
 
 func (w *walker) walkMap(p *Pair, path snapshot.Path, a, b map[string]any, out *[]Change) {
@@ -189,6 +194,12 @@ func (w *walker) same(a, b any) bool {
 	if as == bs {
 		return true // the same name but for a generator's hash (app-config-t285g2fh54)
 	}
+	if fileName(as) && fileName(bs) {
+		// Dockerfile.production and Dockerfile.staging are two files: what
+		// each holds may differ in anything, unlike two hosts that follow a
+		// naming convention. The difference is for the rules to judge.
+		return false
+	}
 	sa := snapshot.StripWords(as, w.refTokens, valueSeparators)
 	return sa != "" && sa == snapshot.StripWords(bs, w.otherTokens, valueSeparators)
 }
@@ -232,14 +243,18 @@ func (w *walker) walkList(p *Pair, path snapshot.Path, s snapshot.Step, a, b []a
 		return
 	}
 	path = append(path, s)
+	var set *SetLists
 	for _, ep := range pairs {
+		if ep.step.Kind == snapshot.MemberStep && set == nil {
+			set = &SetLists{Ref: a, Other: b}
+		}
 		switch {
 		case ep.hasA && ep.hasB:
 			w.walkValue(p, path, ep.step, ep.a, ep.b, out)
 		case ep.hasA:
-			emit(out, p, path, ep.step, Removed, ep.a, nil)
+			emitSet(out, p, path, ep.step, Removed, ep.a, nil, set)
 		default:
-			emit(out, p, path, ep.step, Added, nil, ep.b)
+			emitSet(out, p, path, ep.step, Added, nil, ep.b, set)
 		}
 	}
 }
@@ -393,20 +408,39 @@ func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
 		bKeys[j] = k
 		if is := byKey[k]; len(is) > 0 {
 			used[is[0]] = true
-			pairs = append(pairs, elemPair{step: snapshot.Member(k), a: a[is[0]], b: e, hasA: true, hasB: true})
+			pairs = append(pairs, elemPair{step: memberStep(k, e, is[0]), a: a[is[0]], b: e, hasA: true, hasB: true})
 			byKey[k] = is[1:]
 			continue
 		}
-		pairs = append(pairs, elemPair{step: snapshot.Member(k), b: e, hasB: true})
+		pairs = append(pairs, elemPair{step: memberStep(k, e, j), b: e, hasB: true})
 	}
-	oneSided := false
-	for i, e := range a {
-		if !used[i] {
-			oneSided = true
-			pairs = append(pairs, elemPair{step: snapshot.Member(aKeys[i]), a: e, hasA: true})
+	// Fingerprints carry no identity: a secret that differs between the
+	// environments is one secret with two values (expected), not a member
+	// removed and another added. Those left unmatched on both sides pair up
+	// in order, at the reference's position; equal ones were matched above,
+	// so a shared secret is still seen.
+	var freeB []int
+	for i, ep := range pairs {
+		if !ep.hasA && isFingerprint(ep.b) {
+			freeB = append(freeB, i)
 		}
 	}
-	if !oneSided && len(a) == len(b) {
+	oneSided, fingerprintsPaired := false, false
+	for i, e := range a {
+		if used[i] {
+			continue
+		}
+		if len(freeB) > 0 && isFingerprint(e) {
+			fingerprintsPaired = true
+			ep := &pairs[freeB[0]]
+			freeB = freeB[1:]
+			ep.step, ep.a, ep.hasA = snapshot.Index(i), e, true
+			continue
+		}
+		oneSided = true
+		pairs = append(pairs, elemPair{step: memberStep(aKeys[i], e, i), a: e, hasA: true})
+	}
+	if !oneSided && !fingerprintsPaired && len(a) == len(b) {
 		for i := range aKeys {
 			if aKeys[i] != bKeys[i] {
 				return pairs, true
@@ -414,6 +448,21 @@ func (w *walker) pairMembers(a, b []any) ([]elemPair, bool) {
 		}
 	}
 	return pairs, false
+}
+
+// memberStep names a member of a set by its value, except a secret's
+// fingerprint, which changes with the redaction key: it is named by its
+// position, so that paths stay the same from run to run (waivers, baselines).
+func memberStep(key string, v any, i int) snapshot.Step {
+	if isFingerprint(v) {
+		return snapshot.Index(i)
+	}
+	return snapshot.Member(key)
+}
+
+func isFingerprint(v any) bool {
+	s, ok := v.(string)
+	return ok && snapshot.IsFingerprint(s)
 }
 
 func allMaps(l []any) bool {
@@ -492,4 +541,31 @@ func (w *walker) sameValue(path snapshot.Path, s snapshot.Step, av, bv any, fn f
 		steps := path.Append(s)
 		fn(steps, steps.String(), av)
 	}
+}
+
+// fileExtensions are the extensions of files that configuration names:
+// config, build, script and certificate files. Host names end in domains
+// (.com, .internal), never in these.
+var fileExtensions = map[string]bool{
+	"yaml": true, "yml": true, "json": true, "toml": true, "env": true, "properties": true, "conf": true,
+	"cfg": true, "ini": true, "txt": true, "xml": true, "tmpl": true, "tpl": true, "sh": true, "py": true,
+	"rb": true, "js": true, "ts": true, "sql": true, "pem": true, "crt": true, "tf": true, "tfvars": true,
+	"dockerfile": true, "hcl": true, "lua": true, "jar": true, "war": true,
+}
+
+// fileName reports whether a value names a file: a path or name without
+// spaces or a URL scheme whose last element is a Dockerfile or
+// Containerfile (Dockerfile.production) or has a known file extension
+// (config/prod.yaml).
+func fileName(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t\n@?") || strings.Contains(s, "://") {
+		return false
+	}
+	base := s[strings.LastIndexByte(s, '/')+1:]
+	lower := strings.ToLower(base)
+	if strings.HasPrefix(lower, "dockerfile") || strings.HasPrefix(lower, "containerfile") {
+		return true
+	}
+	i := strings.LastIndexByte(lower, '.')
+	return i > 0 && fileExtensions[lower[i+1:]]
 }

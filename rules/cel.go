@@ -12,6 +12,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/envparity/envparity/snapshot"
 )
@@ -27,6 +28,11 @@ import (
 //	                      after its last dot, in lower snake case
 //	                      ("keys.db.highAvailability" → high_availability)
 //	is_fingerprint(v)     whether v is a redacted secret's fingerprint
+//	is_empty(v)           whether v is null, an empty list or an empty map
+//	replicates(attrs)     whether a workload's containers run with a replication
+//	                      flag (--replSet, --cluster, cluster-enabled, replicaof…)
+//	env_value(attrs, path) the literal value of the env var a path ends on
+//	                      (containers.web.env[=NAME]: containers.web.env_values.NAME), null if none
 //	holds_live_credential(v) whether v (a value, map or list, at any depth)
 //	                      holds a live credential's fingerprint
 //	version_part(v, i)    the i-th number of a version ("15.4.2", 1 → 4)
@@ -82,6 +88,18 @@ var celEnv = func() *cel.Env {
 					}
 					return types.Int(component(parts, int(n)))
 				}))),
+		cel.Function("replicates",
+			cel.Overload("replicates_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(replicates(v.Value())) }))),
+		cel.Function("env_value",
+			cel.Overload("env_value_dyn_string", []*cel.Type{cel.DynType, cel.StringType}, cel.DynType,
+				cel.BinaryBinding(func(attrs, path ref.Val) ref.Val {
+					p, _ := path.Value().(string)
+					return types.DefaultTypeAdapter.NativeToValue(envValue(attrs.Value(), p))
+				}))),
+		cel.Function("is_empty",
+			cel.Overload("is_empty_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(isEmpty(v.Value())) }))),
 		cel.Function("holds_live_credential",
 			cel.Overload("holds_live_credential_dyn", []*cel.Type{cel.DynType}, cel.BoolType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.Bool(holdsLive(v.Value())) }))),
@@ -277,6 +295,98 @@ func holdsLive(v any) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// replicationFlag matches a command-line argument that makes a process a
+// member of a replica set or cluster.
+var replicationFlag = regexp.MustCompile(`(?i)^(--?(replSet|repl-set|replica-set|cluster|cluster-enabled|cluster-mode|replicaof|slaveof|sentinel)([= ].*)?|cluster-enabled( .*)?)$`)
+
+// replicates reports whether any container of a workload's attributes runs
+// with a replication flag in its command or args.
+func replicates(attrs any) bool {
+	m, _ := attrs.(map[string]any)
+	for _, group := range []string{"containers", "init_containers"} {
+		cs, _ := m[group].(map[string]any)
+		for _, c := range cs {
+			cm, _ := c.(map[string]any)
+			for _, f := range []string{"command", "args"} {
+				l, _ := cm[f].([]any)
+				for _, a := range l {
+					if s, ok := a.(string); ok && replicationFlag.MatchString(strings.TrimSpace(s)) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// envValue returns the literal value of the environment variable that a
+// path into a container's env list ends on (…env[=NAME]), from the
+// container's env_values; nil when there is none. A key of the path that
+// the attributes do not hold as such (a container paired under its name
+// without environment tokens) is looked for among the map's entries: the
+// value counts when exactly one of them holds it.
+func envValue(attrs any, path string) any {
+	p, err := snapshot.ParsePath(path)
+	if err != nil || len(p) < 2 {
+		return nil
+	}
+	last, env := p[len(p)-1], p[len(p)-2]
+	if last.Kind != snapshot.MemberStep || env.Kind != snapshot.KeyStep || env.Key != "env" {
+		return nil
+	}
+	var found []any
+	var walk func(v any, steps snapshot.Path)
+	walk = func(v any, steps snapshot.Path) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		if len(steps) == 0 {
+			values, _ := m["env_values"].(map[string]any)
+			if x, ok := values[last.Value]; ok {
+				found = append(found, x)
+			}
+			return
+		}
+		if steps[0].Kind != snapshot.KeyStep {
+			return
+		}
+		if next, ok := m[steps[0].Key]; ok {
+			walk(next, steps[1:])
+			return
+		}
+		for _, k := range snapshot.SortedKeys(m) {
+			walk(m[k], steps[1:])
+		}
+	}
+	walk(attrs, p[:len(p)-2])
+	if len(found) != 1 {
+		return nil
+	}
+	return found[0]
+}
+
+// isEmpty reports whether v is null, an empty list or an empty map.
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	case []ref.Val:
+		return len(x) == 0
+	case map[ref.Val]ref.Val:
+		return len(x) == 0
+	}
+	if _, isNull := v.(structpb.NullValue); isNull {
+		return true
 	}
 	return false
 }

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -58,7 +57,7 @@ func NewEngine(rules []*Rule) *Engine {
 	}
 	sort.SliceStable(e.ordered, func(i, j int) bool { return moreSpecific(e.ordered[i], e.ordered[j]) })
 	for _, r := range e.ordered {
-		if r.Expect == ExpectDiffer || r.Expect == ExpectIgnore || r.Expect == "" {
+		if r.expectation.JudgesEqual() {
 			e.onEqual = append(e.onEqual, r)
 		}
 	}
@@ -156,6 +155,7 @@ func (c *change) segments() snapshot.LooseSegments {
 func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Evaluation {
 	var out []Finding
 	cache := map[*diff.Pair][2]map[string]any{}
+	var sets map[setKey][]setMember
 	for i := range res.Changes {
 		c := change{Change: res.Changes[i]}
 		if isSubtree(&c) {
@@ -163,9 +163,17 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 			continue
 		}
 		if f, ok := e.judge(res, &c, cache); ok {
+			if c.Set != nil && c.Kind != diff.Changed {
+				k := setKey{c.Pair, c.Steps[:len(c.Steps)-1].String(), f.Rule, c.Kind}
+				if sets == nil {
+					sets = map[setKey][]setMember{}
+				}
+				sets[k] = append(sets[k], setMember{len(out), c.Steps[len(c.Steps)-1].Value, c.Set})
+			}
 			out = append(out, f)
 		}
 	}
+	out = groupSetMembers(res, out, sets)
 	if len(e.differ) > 0 {
 		for _, p := range res.Pairs {
 			if p.Ref == nil || p.Other == nil || !e.anyDifferType(p.Type) {
@@ -202,6 +210,66 @@ func (e *Engine) Evaluate(res *diff.Result, waivers []Waiver, now time.Time) *Ev
 		}
 	}
 	return ev
+}
+
+// setKey groups the findings about members of one list compared as a set:
+// same pair, list, rule and direction.
+type setKey struct {
+	pair *diff.Pair
+	list string
+	rule string
+	kind diff.Kind
+}
+
+// setMember is a finding about one member of a set: its index in the
+// findings, the member, the lists.
+type setMember struct {
+	idx    int
+	member string
+	set    *diff.SetLists
+}
+
+// groupSetMembers turns the findings of one rule about several members of
+// the same set, missing (or extra) on the same side, into one finding
+// about the list that names them (entries: A, B, C set in prod only), with
+// both whole lists as its values: one decision for the reader, not one per
+// member. A member alone keeps its own finding.
+func groupSetMembers(res *diff.Result, out []Finding, sets map[setKey][]setMember) []Finding {
+	if len(sets) == 0 {
+		return out
+	}
+	drop := map[int]bool{}
+	var merged []Finding
+	for k, ms := range sets {
+		if len(ms) < 2 {
+			continue
+		}
+		g := out[ms[0].idx]
+		g.Path = k.list
+		members := make([]string, len(ms))
+		for i, m := range ms {
+			drop[m.idx] = true
+			members[i] = m.member
+		}
+		sort.Strings(members)
+		g.Values = map[string]any{res.Reference: ms[0].set.Ref, k.pair.Env: ms[0].set.Other}
+		where, not := res.Reference, k.pair.Env
+		if k.kind == diff.Added {
+			where, not = not, where
+		}
+		g.Message = fmt.Sprintf("%s: %s: %s in %s but not in %s (%s)", k.pair.Key, k.list, strings.Join(members, ", "), where, not, strings.ToLower(g.Title[:1])+g.Title[1:])
+		merged = append(merged, g)
+	}
+	if len(merged) == 0 {
+		return out
+	}
+	kept := out[:0]
+	for i, f := range out {
+		if !drop[i] {
+			kept = append(kept, f)
+		}
+	}
+	return append(kept, merged...)
 }
 
 // isSubtree reports whether a change adds or removes a non-empty map below
@@ -267,7 +335,7 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 		} else if r.Path == "" || !r.pathGlob.MatchLoose(c.segments()) {
 			continue
 		}
-		if !r.appliesToKind(c) {
+		if !r.expectation.Applies(r, c) {
 			continue
 		}
 		if r.prg != nil {
@@ -289,7 +357,7 @@ func (e *Engine) decide(res *diff.Result, c *change, cache map[*diff.Pair][2]map
 				continue
 			}
 		}
-		drift, problem := r.check(c)
+		drift, problem := r.expectation.Check(r, c)
 		if problem != "" {
 			f := newFinding(res, r, c)
 			f.Severity = Error
@@ -453,117 +521,6 @@ func (a *activation) ResolveName(name string) (any, bool) {
 }
 
 func (a *activation) Parent() interpreter.Activation { return nil }
-
-// appliesToKind reports whether the rule has anything to say about this
-// kind of change. A directional covers rule does not apply to the direction
-// it allows (staging ahead of prod), so a more general rule can classify it.
-func (r *Rule) appliesToKind(c *change) bool {
-	switch r.Expect {
-	case ExpectPresence, ExpectRatio, ExpectVersion:
-		// An attribute absent on one side is unknown there, never zero,
-		// false or version 0: "set in one environment only" is for the
-		// rules about keys (the fallback tier) to judge.
-		return c.Path == "" || c.equal || c.Kind == diff.Changed
-	}
-	if r.Expect != ExpectCovers || c.equal {
-		return true
-	}
-	if c.Kind == diff.Changed {
-		// Covers compares sets: it has nothing to say about a changed scalar,
-		// nor about a list that differs only in the direction it allows
-		// (staging has an extra index), which falls to a more general rule.
-		refList, refOK := c.Ref.([]any)
-		otherList, otherOK := c.Other.([]any)
-		if !refOK || !otherOK {
-			return false
-		}
-		if r.Direction == RefCoversOther {
-			return len(notIn(otherList, refList)) > 0
-		}
-		return len(notIn(refList, otherList)) > 0
-	}
-	if r.Direction == RefCoversOther {
-		return c.Kind == diff.Added
-	}
-	return c.Kind == diff.Removed
-}
-
-// check applies the rule's expectation to a change: drift reports a
-// violation; problem says why it could not be judged.
-func (r *Rule) check(c *change) (drift bool, problem string) {
-	refPresent := c.Kind != diff.Added
-	otherPresent := c.Kind != diff.Removed
-	switch r.Expect {
-	case "":
-		return true, "" // the condition held: that is the drift
-	case ExpectIgnore:
-		return false, ""
-	case ExpectDiffer:
-		return c.equal, ""
-	case ExpectEqual:
-		if !refPresent || !otherPresent {
-			return true, "" // present on one side only, even as null
-		}
-		return !c.equal && !snapshot.Equal(c.Ref, c.Other), ""
-	case ExpectPresence:
-		return snapshot.Truthy(c.Ref) != snapshot.Truthy(c.Other), ""
-	case ExpectCovers:
-		missingInOther, missingInRef := !otherPresent, !refPresent
-		if c.Path == "" || missingInOther || missingInRef {
-			if r.Direction == RefCoversOther {
-				return missingInRef, ""
-			}
-			return missingInOther, ""
-		}
-		a, b := c.Ref, c.Other
-		if r.Direction == RefCoversOther {
-			a, b = b, a
-		}
-		al, aok := a.([]any)
-		bl, bok := b.([]any)
-		if aok && bok {
-			return len(notIn(al, bl)) > 0, ""
-		}
-		return !snapshot.Equal(a, b), ""
-	case ExpectRatio:
-		if !refPresent || !otherPresent {
-			return true, ""
-		}
-		a, aok := snapshot.Number(c.Ref)
-		b, bok := snapshot.Number(c.Other)
-		if !aok || !bok {
-			return false, fmt.Sprintf("expect ratio needs numbers, got %s and %s", snapshot.KindOf(c.Ref), snapshot.KindOf(c.Other))
-		}
-		if r.MaxDelta > 0 {
-			return math.Abs(a-b) > r.MaxDelta+1e-12, ""
-		}
-		a, b = math.Abs(a), math.Abs(b)
-		if a == b {
-			return false, ""
-		}
-		if a == 0 || b == 0 {
-			return true, ""
-		}
-		return math.Max(a, b)/math.Min(a, b) > r.MaxRatio, ""
-	case ExpectVersion:
-		if !refPresent || !otherPresent {
-			return true, ""
-		}
-		va, aok := parseVersion(c.Ref)
-		vb, bok := parseVersion(c.Other)
-		if !aok || !bok {
-			return false, fmt.Sprintf("cannot read versions from %s and %s", snapshot.Format(c.Ref), snapshot.Format(c.Other))
-		}
-		n := map[string]int{"major": 1, "minor": 2, "patch": 3}[r.Granularity]
-		for i := 0; i < n; i++ {
-			if component(va, i) != component(vb, i) {
-				return true, ""
-			}
-		}
-		return false, ""
-	}
-	return false, "unknown expectation " + r.Expect
-}
 
 // notIn returns the elements of a missing from b.
 func notIn(a, b []any) []any {

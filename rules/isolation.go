@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/envparity/envparity/diff"
 	"github.com/envparity/envparity/rules/endpoint"
@@ -129,9 +131,11 @@ const valueSeparators = snapshot.NameSeparators + "@=,;?&"
 // isoRun is one evaluation of the isolation checks.
 type isoRun struct {
 	e       *Engine
+	refToks []string
+	keys    map[string]*keyInfo
+	byType  map[string]map[string]*Rule
 	res     *diff.Result
 	cfg     *isolationConfig
-	changes map[*diff.Pair][]diff.Change
 	// refAccounts and the other facts of the reference read once.
 	refAccounts map[string]bool
 	refVPCs     map[string]bool
@@ -148,10 +152,7 @@ func (e *Engine) isolate(res *diff.Result) []Finding {
 	if cfg == nil {
 		cfg = &isolationConfig{}
 	}
-	run := &isoRun{e: e, res: res, cfg: cfg, changes: map[*diff.Pair][]diff.Change{}}
-	for _, c := range res.Changes {
-		run.changes[c.Pair] = append(run.changes[c.Pair], c)
-	}
+	run := &isoRun{e: e, res: res, cfg: cfg, keys: map[string]*keyInfo{}, byType: map[string]map[string]*Rule{}}
 	if ref := res.Snapshots[res.Reference]; ref != nil {
 		run.refAccounts = accounts(ref)
 		run.refVPCs, run.refBlocks = vpcs(ref)
@@ -184,98 +185,171 @@ type leaf struct {
 	other  any
 }
 
-// key is the leaf's setting name: its last map key (a list member's list).
-func (l *leaf) key() string {
-	for i := len(l.steps) - 1; i >= 0; i-- {
-		if l.steps[i].Kind == snapshot.KeyStep {
-			return l.steps[i].Key
+// keyInfo is what the checks read from a setting's name, decided once per
+// name and run (names repeat across thousands of resources).
+type keyInfo struct {
+	role              endpoint.Role
+	mail              bool
+	provider          string
+	sandbox, schedule bool
+}
+
+func (r *isoRun) keyInfo(key string) *keyInfo {
+	if ki, ok := r.keys[key]; ok {
+		return ki
+	}
+	ki := &keyInfo{role: endpoint.KeyRole(key)}
+	ki.mail, ki.provider = mailKey(key)
+	words := endpoint.Words(key)
+	ki.sandbox = endpoint.HasWord(key, "sandbox", "testmode")
+	ki.schedule = hasAny(words, schedulerWords) && hasAny(words, enableWords)
+	r.keys[key] = ki
+	return ki
+}
+
+// visitor walks one resource of the environment, and the reference's at
+// the same paths, keeping the path as a stack: a path is built only for a
+// value a check reports or keeps (most values are read and dropped).
+type visitor struct {
+	r       *isoRun
+	p       *diff.Pair
+	env     string
+	checks  map[string]*Rule // the checks enabled for the resource's type
+	account bool             // whether values are looked for the reference's account
+	steps   []snapshot.Step
+	// mail hosts, a mail sandbox setting and switches of jobs, kept for the
+	// resource-level checks.
+	hosts    []mailHost
+	sandbox  bool
+	switches []leaf
+}
+
+type mailHost struct {
+	l        leaf
+	host     string
+	known    bool
+	provider string
+}
+
+// path returns the current path and its text.
+func (v *visitor) path() (snapshot.Path, string) {
+	steps := append(snapshot.Path(nil), v.steps...)
+	return steps, steps.String()
+}
+
+// key is the current setting name: the last map key on the path.
+func (v *visitor) key() string {
+	for i := len(v.steps) - 1; i >= 0; i-- {
+		if v.steps[i].Kind == snapshot.KeyStep {
+			return v.steps[i].Key
 		}
 	}
 	return ""
 }
 
-// context is the leaf's setting name with the map keys above it (at most
-// three: spring.profiles.active), for names spread over nested maps.
-func (l *leaf) context() string {
+// context is the setting name with the map keys above it (at most three:
+// spring.profiles.active), for names spread over nested maps.
+func (v *visitor) context() string {
 	var keys []string
-	for i := len(l.steps) - 1; i >= 0 && len(keys) < 3; i-- {
-		if l.steps[i].Kind == snapshot.KeyStep {
-			keys = append([]string{l.steps[i].Key}, keys...)
+	for i := len(v.steps) - 1; i >= 0 && len(keys) < 3; i-- {
+		if v.steps[i].Kind == snapshot.KeyStep {
+			keys = append([]string{v.steps[i].Key}, keys...)
 		}
 	}
 	return strings.Join(keys, ".")
 }
 
-// inSecrets reports whether the leaf is the resource's secret fingerprint record.
-func (l *leaf) inSecrets() bool {
-	return len(l.steps) > 0 && l.steps[0].Kind == snapshot.KeyStep && l.steps[0].Key == snapshot.SecretsAttr
-}
-
-// leaves returns the values of one environment's resources that the checks
-// read: values equal on both sides (diff.SameLeaves), values that changed,
-// values present on the environment's side only, and tags.
-func (r *isoRun) leaves(p *diff.Pair) []leaf {
-	var out []leaf
-	if p.Other == nil {
-		return nil
-	}
-	if p.Ref == nil {
-		walkLeaves(p, nil, "", p.Other.Attrs, &out)
-	} else {
-		diff.SameLeaves(p, func(steps snapshot.Path, path string, v any) {
-			out = append(out, leaf{pair: p, steps: steps, path: path, ref: v, hasRef: true, other: v})
-		})
-		for _, c := range r.changes[p] {
-			switch c.Kind {
-			case diff.Changed:
-				if isScalarish(c.Ref) && isScalarish(c.Other) {
-					out = append(out, leaf{pair: p, steps: c.Steps, path: c.Path, ref: c.Ref, hasRef: true, other: c.Other})
-				} else {
-					walkLeaves(p, c.Steps, c.Path, c.Other, &out)
-				}
-			case diff.Added:
-				if c.Path != "" {
-					walkLeaves(p, c.Steps, c.Path, c.Other, &out)
-				}
-			}
-		}
-	}
-	for _, k := range snapshot.SortedKeys(p.Other.Tags) {
-		s := snapshot.Key(k)
-		steps := snapshot.Path{snapshot.Key("tags"), s}
-		l := leaf{pair: p, steps: steps, path: steps.String(), other: p.Other.Tags[k]}
-		if p.Ref != nil {
-			if v, ok := p.Ref.Tags[k]; ok {
-				l.ref, l.hasRef = v, true
-			}
-		}
-		out = append(out, l)
-	}
-	return out
-}
-
-// walkLeaves appends the scalars and lists of scalars under v.
-func walkLeaves(p *diff.Pair, steps snapshot.Path, path string, v any, out *[]leaf) {
-	switch x := v.(type) {
+// walk visits the values of other (the environment's) with ref, the
+// reference's value at the same path when hasRef.
+func (v *visitor) walk(ref any, hasRef bool, other any) {
+	switch o := other.(type) {
 	case map[string]any:
-		for _, k := range snapshot.SortedKeys(x) {
-			s := snapshot.Key(k)
-			walkLeaves(p, steps.Append(s), snapshot.AppendText(path, s), x[k], out)
+		rm, _ := ref.(map[string]any)
+		for k, ov := range o {
+			if len(v.steps) == 0 && k == snapshot.SecretsAttr {
+				continue // secrets are judged by fingerprint (mail, live credentials)
+			}
+			rv, ok := rm[k]
+			v.steps = append(v.steps, snapshot.Key(k))
+			v.walk(rv, hasRef && ok, ov)
+			v.steps = v.steps[:len(v.steps)-1]
 		}
+		return
 	case []any:
-		if isScalarish(x) {
-			*out = append(*out, leaf{pair: p, steps: steps, path: path, other: x})
+		if !isScalarish(o) {
+			rl, _ := ref.([]any)
+			field := elementIdentity(rl, o)
+			byID := map[string]any{}
+			if field != "" {
+				for _, e := range rl {
+					if id, ok := snapshot.ScalarText(e.(map[string]any)[field]); ok {
+						byID[id] = e
+					}
+				}
+			}
+			for i, e := range o {
+				var rv any
+				ok := false
+				step := snapshot.Index(i)
+				if field != "" {
+					id, _ := snapshot.ScalarText(e.(map[string]any)[field])
+					step = snapshot.Match(field, id)
+					rv, ok = byID[id]
+				} else if i < len(rl) {
+					rv, ok = rl[i], true
+				}
+				v.steps = append(v.steps, step)
+				v.walk(rv, hasRef && ok, e)
+				v.steps = v.steps[:len(v.steps)-1]
+			}
 			return
 		}
-		for i, e := range x {
-			s := snapshot.Index(i)
-			walkLeaves(p, steps.Append(s), snapshot.AppendText(path, s), e, out)
-		}
-	default:
-		if len(steps) > 0 {
-			*out = append(*out, leaf{pair: p, steps: steps, path: path, other: v})
+	}
+	if len(v.steps) > 0 {
+		v.leaf(ref, hasRef, other)
+	}
+}
+
+// elementIdentity returns the field that pairs two lists of maps (name, id
+// or key, present and unique on both sides), or "" to pair by position.
+func elementIdentity(a, b []any) string {
+	for _, f := range []string{"name", "id", "key"} {
+		if uniqueIn(f, a) && uniqueIn(f, b) {
+			return f
 		}
 	}
+	return ""
+}
+
+func uniqueIn(field string, l []any) bool {
+	seen := map[string]bool{}
+	for _, e := range l {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return false
+		}
+		id, ok := snapshot.ScalarText(m[field])
+		if !ok || id == "" || seen[id] {
+			return false
+		}
+		seen[id] = true
+	}
+	return true
+}
+
+// tags visits the environment's tags of the resource.
+func (v *visitor) tags() {
+	p := v.p
+	for k, val := range p.Other.Tags {
+		var ref any
+		ok := false
+		if p.Ref != nil {
+			ref, ok = p.Ref.Tags[k]
+		}
+		v.steps = append(v.steps[:0], snapshot.Key("tags"), snapshot.Key(k))
+		v.leaf(ref, ok, val)
+	}
+	v.steps = v.steps[:0]
 }
 
 func isScalarish(v any) bool {
@@ -319,10 +393,31 @@ func (r *isoRun) rule(check, typ string, steps snapshot.Path) *Rule {
 	if rule == nil || !rule.typeGlob.match(typ) {
 		return nil
 	}
-	if len(steps) > 0 && !rule.pathGlob.MatchLoose(steps.Loose()) {
+	if !pathAllows(rule, steps) {
 		return nil
 	}
 	return rule
+}
+
+// pathAllows reports whether a rule's path glob selects steps ("**", the
+// built-in rules' path, selects everything without matching).
+func pathAllows(rule *Rule, steps snapshot.Path) bool {
+	return rule.Path == "**" || len(steps) == 0 || rule.pathGlob.MatchLoose(steps.Loose())
+}
+
+// checksFor returns the enabled checks that apply to a type.
+func (r *isoRun) checksFor(typ string) map[string]*Rule {
+	if m, ok := r.byType[typ]; ok {
+		return m
+	}
+	m := map[string]*Rule{}
+	for name, rule := range r.e.checks {
+		if rule.typeGlob.match(typ) {
+			m[name] = rule
+		}
+	}
+	r.byType[typ] = m
+	return m
 }
 
 // add records a finding of rule about a leaf.
@@ -370,13 +465,70 @@ func (r *isoRun) environment(env string) {
 			sameAccount = a
 		}
 	}
-	live := &liveHalf{}
-	for _, p := range pairs {
-		leaves := r.leaves(p)
-		for i := range leaves {
-			r.judgeLeaf(&leaves[i], env, envAccounts, sameAccount)
+	// Judge the pairs on all CPUs when there are enough of them, each
+	// worker with its own caches and results, merged in pair order.
+	workers := runtime.GOMAXPROCS(0)
+	if len(pairs) < 2000 || workers < 2 {
+		workers = 1
+	}
+	type part struct {
+		run      *isoRun
+		live     *liveHalf
+		switches map[*diff.Pair][]leaf
+	}
+	parts := make([]part, 0, workers)
+	chunk := (len(pairs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		lo, hi := i*chunk, min((i+1)*chunk, len(pairs))
+		if lo >= hi {
+			break
 		}
-		r.mail(p, leaves, live)
+		w := &isoRun{e: r.e, res: r.res, cfg: r.cfg, refAccounts: r.refAccounts, refVPCs: r.refVPCs, refBlocks: r.refBlocks,
+			keys: map[string]*keyInfo{}, byType: map[string]map[string]*Rule{}}
+		pt := part{run: w, live: &liveHalf{}, switches: map[*diff.Pair][]leaf{}}
+		parts = append(parts, pt)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.judgePairs(env, pairs[lo:hi], envAccounts, sameAccount, pt.live, pt.switches)
+		}()
+	}
+	wg.Wait()
+	live := &liveHalf{}
+	switches := map[*diff.Pair][]leaf{}
+	for _, pt := range parts {
+		r.out = append(r.out, pt.run.out...)
+		for _, reason := range pt.live.reasons {
+			live.add(reason)
+		}
+		for p, l := range pt.switches {
+			switches[p] = l
+		}
+	}
+	r.schedulers(pairs, switches, live)
+}
+
+// judgePairs runs the checks over some of an environment's pairs.
+func (r *isoRun) judgePairs(env string, pairs []*diff.Pair, envAccounts map[string]bool, sameAccount string, live *liveHalf, switches map[*diff.Pair][]leaf) {
+	v := &visitor{r: r, env: env}
+	for _, p := range pairs {
+		// One visitor for all: its path stack is reused.
+		v.p, v.checks = p, r.checksFor(p.Type)
+		v.account = sameAccount == "" && len(r.refAccounts) > 0 && !networkType(p.Type) && p.Type != typeAccount
+		v.hosts, v.sandbox, v.switches, v.steps = nil, false, nil, v.steps[:0]
+		if len(v.checks) > 0 {
+			var ref any
+			if p.Ref != nil {
+				ref = p.Ref.Attrs
+			}
+			v.walk(ref, p.Ref != nil, p.Other.Attrs)
+			v.tags()
+			r.mail(v, live)
+			if len(v.switches) > 0 {
+				switches[p] = v.switches
+			}
+		}
 		r.probe(p, live)
 		r.network(p, envAccounts)
 		if sameAccount != "" && p.Type == typeAccount {
@@ -387,7 +539,6 @@ func (r *isoRun) environment(env string) {
 		}
 		live.credentials(p)
 	}
-	r.schedulers(pairs, live)
 }
 
 // typeAccount is the aws source's account resource (collectors/aws).
@@ -427,58 +578,226 @@ func vpcs(s *snapshot.Snapshot) (map[string]bool, []netip.Prefix) {
 	return ids, blocks
 }
 
-// judgeLeaf runs the value checks on one leaf; a leaf gets at most one
-// finding, from the most specific check that applies: cloud account, then
-// environment name, then shared endpoint, then reference token.
-func (r *isoRun) judgeLeaf(l *leaf, env string, envAccounts map[string]bool, sameAccount string) {
-	if l.inSecrets() {
-		return
+// leaf runs the value checks on one scalar or list of scalars; a value
+// gets at most one finding, from the most specific check that applies:
+// cloud account, then environment name, then shared endpoint (or service),
+// then reference token. Each check first looks at the value alone, cheaply;
+// only values that pass get their key read and their path built.
+func (v *visitor) leaf(ref any, hasRef bool, other any) {
+	r, p := v.r, v.p
+	emit := func(check string, msg string) bool {
+		rule := v.checks[check]
+		if rule == nil {
+			return false
+		}
+		steps, path := v.path()
+		if !pathAllows(rule, steps) {
+			return false
+		}
+		r.add(rule, p, path, ref, hasRef, other, msg)
+		return true
 	}
-	p := l.pair
-	if sameAccount == "" && len(r.refAccounts) > 0 && !networkType(p.Type) && p.Type != typeAccount {
-		if rule := r.rule(checkCloudAccount, p.Type, l.steps); rule != nil {
-			if acct, val := r.namesRefAccount(l.other, l.key()); acct != "" {
-				r.add(rule, p, l.path, l.ref, l.hasRef, l.other,
-					fmt.Sprintf("%s: %s in %s names %s's AWS account %s (%s)", p.Key, l.path, env, r.res.Reference, acct, val))
+	var str string
+	isStr := false
+	switch o := other.(type) {
+	case string:
+		str, isStr = o, true
+	case []any:
+	case bool:
+		// Switches: a mail sandbox, jobs or senders turned on.
+		if o {
+			ki := r.keyInfo(v.key())
+			if ki.sandbox {
+				v.sandbox = true
+			}
+			if ki.schedule {
+				steps, path := v.path()
+				v.switches = append(v.switches, leaf{pair: p, steps: steps, path: path, ref: ref, hasRef: hasRef, other: other})
+			}
+		}
+		return
+	default:
+		if !v.account {
+			return
+		}
+	}
+	if v.account && v.checks[checkCloudAccount] != nil {
+		if acct, val := r.namesRefAccount(other); acct != "" {
+			if _, isList := other.([]any); isList {
+				v.steps = append(v.steps, snapshot.Member(val))
+				ref, hasRef, other = memberOf(ref, hasRef, val), hasRef && memberOf(ref, hasRef, val) != nil, val
+				defer func() { v.steps = v.steps[:len(v.steps)-1] }()
+			}
+			_, path := v.path()
+			if emit(checkCloudAccount, fmt.Sprintf("%s: %s in %s names %s's AWS account %s (%s)", p.Key, path, v.env, r.res.Reference, acct, val)) {
 				return
 			}
 		}
 	}
-	if rule := r.rule(checkEnvironmentName, p.Type, l.steps); rule != nil {
-		if val := r.namesRefEnvironment(l.context(), l.other, env); val != "" {
-			r.add(rule, p, l.path, l.ref, l.hasRef, l.other,
-				fmt.Sprintf("%s: %s is %q in %s: the environment calls itself %s", p.Key, l.path, val, env, r.res.Reference))
-			return
+	if isStr && str == "" {
+		return
+	}
+	refTokens := r.refTokens()
+	mentionsRef := false
+	if isStr {
+		mentionsRef = containsFold(str, refTokens)
+	} else {
+		for _, s := range strs(other) {
+			if containsFold(s, refTokens) {
+				mentionsRef = true
+				break
+			}
 		}
 	}
-	if l.hasRef && p.Type != "kubernetes.networking.ingress" {
-		if shared := r.sharedEndpoints(l, env); len(shared) > 0 {
+	if mentionsRef && v.checks[checkEnvironmentName] != nil {
+		if val := r.namesRefEnvironment(v.context(), other, v.env); val != "" {
+			_, path := v.path()
+			if emit(checkEnvironmentName, fmt.Sprintf("%s: %s is %q in %s: the environment calls itself %s", p.Key, path, val, v.env, r.res.Reference)) {
+				return
+			}
+		}
+	}
+	key := v.key()
+	ki := r.keyInfo(key)
+	if hasRef && p.Type != "kubernetes.networking.ingress" && ki.role == endpoint.Outbound &&
+		(!isStr || mayNameEndpoint(str)) && (v.checks[checkSharedEndpoint] != nil || v.checks[checkSharedService] != nil) {
+		if shared := r.sharedEndpoints(key, ref, other, v.env); len(shared) > 0 {
 			var data, service []endpoint.Endpoint
 			for _, e := range shared {
-				if e.DataPlane(l.key()) {
+				if e.DataPlane(key) {
 					data = append(data, e)
 				} else {
 					service = append(service, e)
 				}
 			}
-			if rule := r.rule(checkSharedEndpoint, p.Type, l.steps); rule != nil && len(data) > 0 {
-				r.add(rule, p, l.path, l.ref, true, l.other,
-					fmt.Sprintf("%s: %s in %s names %s's %s", p.Key, l.path, env, r.res.Reference, describeEndpoints(data)))
+			if _, isList := other.([]any); isList {
+				// Name the first member that shares: kafka.brokers[=k2:9092].
+				if m := sharingMember(key, other, shared); m != "" {
+					v.steps = append(v.steps, snapshot.Member(m))
+					ref, hasRef, other = memberOf(ref, hasRef, m), hasRef && memberOf(ref, hasRef, m) != nil, m
+					defer func() { v.steps = v.steps[:len(v.steps)-1] }()
+				}
+			}
+			_, path := v.path()
+			if len(data) > 0 && emit(checkSharedEndpoint, fmt.Sprintf("%s: %s in %s names %s's %s", p.Key, path, v.env, r.res.Reference, describeEndpoints(data))) {
 				return
 			}
-			if rule := r.rule(checkSharedService, p.Type, l.steps); rule != nil && len(service) > 0 {
-				r.add(rule, p, l.path, l.ref, true, l.other,
-					fmt.Sprintf("%s: %s in %s calls the same service as %s: %s", p.Key, l.path, env, r.res.Reference, describeEndpoints(service)))
+			if len(service) > 0 && emit(checkSharedService, fmt.Sprintf("%s: %s in %s calls the same service as %s: %s", p.Key, path, v.env, r.res.Reference, describeEndpoints(service))) {
 				return
 			}
 		}
 	}
-	if rule := r.rule(checkReferenceToken, p.Type, l.steps); rule != nil {
-		if val, tok := r.refToken(l.context(), l.other, env); val != "" {
-			r.add(rule, p, l.path, l.ref, l.hasRef, l.other,
-				fmt.Sprintf("%s: %s in %s is %q, which names %s (%q)", p.Key, l.path, env, val, r.res.Reference, tok))
+	if mentionsRef && v.checks[checkReferenceToken] != nil {
+		if val, tok := r.refToken(v.context(), other, v.env); val != "" {
+			_, path := v.path()
+			if emit(checkReferenceToken, fmt.Sprintf("%s: %s in %s is %q, which names %s (%q)", p.Key, path, v.env, val, r.res.Reference, tok)) {
+				return
+			}
 		}
 	}
+	// Kept for the resource-level checks: mail hosts, sandbox switches, job switches.
+	if ki.sandbox && isTruthy(other) {
+		v.sandbox = true
+	}
+	if ki.schedule && isTruthy(other) {
+		steps, path := v.path()
+		v.switches = append(v.switches, leaf{pair: p, steps: steps, path: path, ref: ref, hasRef: hasRef, other: other})
+	}
+	if (v.checks[checkMailLive] != nil || v.checks[checkMailProvider] != nil) && (ki.mail || !isStr || mailish(str)) {
+		for _, s := range strsOf(other, str, isStr) {
+			if !mayNameEndpoint(s) || !(ki.mail || mailish(s)) {
+				continue
+			}
+			for _, e := range endpoint.Parse(key, s) {
+				if e.Host == "" {
+					continue
+				}
+				cat := endpoint.Lookup(e.Host)
+				scheme := e.Scheme == "smtp" || e.Scheme == "smtps"
+				if cat != endpoint.Mail && !((ki.mail || scheme) && ki.role == endpoint.Outbound) {
+					continue
+				}
+				if endpoint.MailSandboxHost(e.Host) {
+					v.sandbox = true
+					continue
+				}
+				steps, path := v.path()
+				v.hosts = append(v.hosts, mailHost{l: leaf{pair: p, steps: steps, path: path, ref: ref, hasRef: hasRef, other: other},
+					host: e.Host, known: cat == endpoint.Mail, provider: ki.provider})
+			}
+		}
+	}
+}
+
+// memberOf returns m if the reference's list holds it, else nil.
+func memberOf(ref any, hasRef bool, m string) any {
+	if !hasRef {
+		return nil
+	}
+	for _, s := range strs(ref) {
+		if s == m {
+			return m
+		}
+	}
+	return nil
+}
+
+// sharingMember returns the first member of a list that names one of the
+// shared endpoints.
+func sharingMember(key string, list any, shared []endpoint.Endpoint) string {
+	ids := map[string]bool{}
+	for _, e := range shared {
+		ids[e.ID] = true
+	}
+	for _, s := range strs(list) {
+		if !mayNameEndpoint(s) {
+			continue
+		}
+		for _, e := range endpoint.Parse(key, s) {
+			if ids[e.ID] {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// mailWordsInValues are substrings of every mail host the checks know.
+var mailWordsInValues = []string{"smtp", "mail", "sendgrid", "postmark", "mandrill", "sparkpost", "resend", "brevo", "sendinblue", "mailjet"}
+
+// mailish reports whether a value may name a mail host.
+func mailish(s string) bool { return containsFold(s, mailWordsInValues) }
+
+// containsFold reports whether s contains one of the words, ignoring ASCII case.
+func containsFold(s string, words []string) bool {
+	for _, w := range words {
+		n := len(w)
+		if n == 0 || n > len(s) {
+			continue
+		}
+		for i := 0; i+n <= len(s); i++ {
+			if strings.EqualFold(s[i:i+n], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// refTokens are the reference's name and tokens.
+func (r *isoRun) refTokens() []string {
+	if r.refToks == nil {
+		r.refToks = append([]string{r.res.Reference}, r.tokens(r.res.Reference)...)
+	}
+	return r.refToks
+}
+
+// strsOf returns the strings of a value without allocating for a string.
+func strsOf(v any, s string, isStr bool) []string {
+	if isStr {
+		return []string{s}
+	}
+	return strs(v)
 }
 
 // describeEndpoints names shared endpoints for a message.
@@ -500,16 +819,31 @@ func mayNameEndpoint(s string) bool {
 	return len(s) >= 4 && len(s) <= endpoint.MaxValueLen && strings.ContainsAny(s, ".:/") && !snapshot.IsFingerprint(s)
 }
 
-// sharedEndpoints returns the endpoints the leaf's value names that the
-// reference's value at the same path names too, and that are not local,
-// public, shared on purpose, or the environment's own.
-func (r *isoRun) sharedEndpoints(l *leaf, env string) []endpoint.Endpoint {
-	key := l.key()
-	if endpoint.KeyRole(key) != endpoint.Outbound {
+// sharedEndpoints returns the endpoints other names that ref names too,
+// and that are not local, public, shared on purpose, or the environment's own.
+func (r *isoRun) sharedEndpoints(key string, ref, other any, env string) []endpoint.Endpoint {
+	if s, ok := other.(string); ok && s == ref {
+		// Equal values (the common case): parse once.
+		var shared []endpoint.Endpoint
+		for _, e := range endpoint.Parse(key, s) {
+			if r.shareable(e, env) {
+				shared = append(shared, e)
+			}
+		}
+		return shared
+	}
+	os := strs(other)
+	any := false
+	for _, s := range os {
+		if mayNameEndpoint(s) {
+			any = true
+		}
+	}
+	if !any {
 		return nil
 	}
 	refIDs := map[string]bool{}
-	for _, s := range strs(l.ref) {
+	for _, s := range strs(ref) {
 		if mayNameEndpoint(s) {
 			for _, e := range endpoint.Parse(key, s) {
 				refIDs[e.ID] = true
@@ -521,7 +855,7 @@ func (r *isoRun) sharedEndpoints(l *leaf, env string) []endpoint.Endpoint {
 	}
 	var shared []endpoint.Endpoint
 	seen := map[string]bool{}
-	for _, s := range strs(l.other) {
+	for _, s := range os {
 		if !mayNameEndpoint(s) {
 			continue
 		}
@@ -558,9 +892,18 @@ var accountWord = regexp.MustCompile(`(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)`)
 
 // namesRefAccount returns the reference's account a value names, and the
 // part of the value that names it.
-func (r *isoRun) namesRefAccount(v any, key string) (acct, val string) {
+func (r *isoRun) namesRefAccount(v any) (acct, val string) {
 	check := func(s string) (string, string) {
 		if len(s) < 12 {
+			return "", ""
+		}
+		found := false
+		for a := range r.refAccounts {
+			if strings.Contains(s, a) {
+				found = true
+			}
+		}
+		if !found {
 			return "", ""
 		}
 		for _, m := range accountWord.FindAllStringSubmatch(s, -1) {
@@ -575,7 +918,7 @@ func (r *isoRun) namesRefAccount(v any, key string) (acct, val string) {
 		return check(x)
 	case []any:
 		for _, e := range x {
-			if a, s := r.namesRefAccount(e, key); a != "" {
+			if a, s := r.namesRefAccount(e); a != "" {
 				return a, s
 			}
 		}
@@ -807,88 +1150,50 @@ func isTruthy(v any) bool {
 }
 
 // mail judges one resource's mail settings: a real mail host or provider
-// with a credential next to it.
-func (r *isoRun) mail(p *diff.Pair, leaves []leaf, live *liveHalf) {
-	liveRule, provRule := r.rule(checkMailLive, p.Type, nil), r.rule(checkMailProvider, p.Type, nil)
-	if liveRule == nil && provRule == nil {
+// with a credential next to it (a fingerprint under a mail or provider key,
+// or a flat key with the host's first word: SMTP_HOST and SMTP_PASSWORD).
+func (r *isoRun) mail(v *visitor, live *liveHalf) {
+	p := v.p
+	liveRule, provRule := v.checks[checkMailLive], v.checks[checkMailProvider]
+	if (liveRule == nil && provRule == nil) || v.sandbox {
 		return
 	}
-	type host struct {
-		l        *leaf
-		host     string
-		known    bool
-		provider string
-	}
-	var hosts []host
-	sandbox := false
-	for i := range leaves {
-		l := &leaves[i]
-		if l.inSecrets() {
-			continue
-		}
-		key := l.key()
-		mail, provider := mailKey(key)
-		if endpoint.HasWord(key, "sandbox", "testmode") && isTruthy(l.other) {
-			sandbox = true
-		}
-		for _, s := range strs(l.other) {
-			if !mayNameEndpoint(s) {
-				continue
-			}
-			for _, e := range endpoint.Parse(key, s) {
-				if e.Host == "" {
-					continue
-				}
-				cat := endpoint.Lookup(e.Host)
-				scheme := e.Scheme == "smtp" || e.Scheme == "smtps"
-				if cat != endpoint.Mail && !((mail || scheme) && endpoint.KeyRole(key) == endpoint.Outbound) {
-					continue
-				}
-				if endpoint.MailSandboxHost(e.Host) {
-					sandbox = true
-					continue
-				}
-				hosts = append(hosts, host{l: l, host: e.Host, known: cat == endpoint.Mail, provider: provider})
-			}
-		}
-	}
-	if sandbox {
-		return
-	}
-	// Credentials: fingerprints next to a mail host (same parent, same key
-	// prefix) or under a mail or provider key.
 	fps := fingerprints(p.Other)
+	if len(fps) == 0 {
+		return
+	}
 	var refFps map[string]string
 	if p.Ref != nil {
 		refFps = fingerprints(p.Ref)
 	}
+	hosts := v.hosts
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].l.path < hosts[j].l.path })
 	type cred struct {
-		path           string
-		live, shared   bool
-		provider, host string
+		path         string
+		live, shared bool
+		provider     string
 	}
 	var creds []cred
 	for _, path := range snapshot.SortedKeys(fps) {
 		fp := fps[path]
 		related, provider := mailKey(path)
 		for _, h := range hosts {
-			if h.l != nil && sameKeyPrefix(path, h.l.path) {
+			if sameKeyPrefix(path, h.l.path) {
 				related = true
 			}
 		}
-		if !related {
-			continue
+		if related {
+			creds = append(creds, cred{path: path, live: snapshot.IsLiveFingerprint(fp), shared: refFps[path] != "" && refFps[path] == fp, provider: provider})
 		}
-		creds = append(creds, cred{path: path, live: snapshot.IsLiveFingerprint(fp), shared: refFps[path] != "" && refFps[path] == fp, provider: provider})
 	}
 	if len(creds) == 0 {
 		return
 	}
-	// Provider keys without a host stand for the provider's API.
+	// A provider key without a host stands for the provider's API.
 	if len(hosts) == 0 {
 		for _, c := range creds {
 			if c.provider != "" {
-				hosts = append(hosts, host{host: c.provider + " API", known: true, provider: c.provider})
+				hosts = append(hosts, mailHost{host: "the " + c.provider + " API", known: true, provider: c.provider})
 				break
 			}
 		}
@@ -897,24 +1202,22 @@ func (r *isoRun) mail(p *diff.Pair, leaves []leaf, live *liveHalf) {
 		return
 	}
 	h := hosts[0]
-	path, val := "", any(h.host)
-	var ref any
-	hasRef := false
-	if h.l != nil {
-		path, val, ref, hasRef = h.l.path, h.l.other, h.l.ref, h.l.hasRef
+	path, steps, val, ref, hasRef := h.l.path, h.l.steps, h.l.other, h.l.ref, h.l.hasRef
+	if h.l.pair == nil {
+		val = h.host
 	}
 	for _, c := range creds {
 		if !c.live && !c.shared {
 			continue
 		}
 		if path == "" {
-			path = c.path
+			path, steps = c.path, nil
 		}
 		how := "holds a live credential (a provider key of a live account)"
 		if c.shared {
 			how = fmt.Sprintf("holds %s's own credential", r.res.Reference)
 		}
-		if liveRule != nil {
+		if liveRule != nil && pathAllows(liveRule, steps) {
 			r.add(liveRule, p, path, ref, hasRef, val,
 				fmt.Sprintf("%s: %s sends mail through %s, a real provider, and %s %s", p.Key, p.Env, h.host, c.path, how))
 			live.add(fmt.Sprintf("mail through %s with a live credential (%s %s)", h.host, p.Key, c.path))
@@ -923,10 +1226,12 @@ func (r *isoRun) mail(p *diff.Pair, leaves []leaf, live *liveHalf) {
 	}
 	if provRule != nil && h.known {
 		if path == "" {
-			path = creds[0].path
+			path, steps = creds[0].path, nil
 		}
-		r.add(provRule, p, path, ref, hasRef, val,
-			fmt.Sprintf("%s: %s sends mail through %s, a real provider, with the credential %s", p.Key, p.Env, h.host, creds[0].path))
+		if pathAllows(provRule, steps) {
+			r.add(provRule, p, path, ref, hasRef, val,
+				fmt.Sprintf("%s: %s sends mail through %s, a real provider, with the credential %s", p.Key, p.Env, h.host, creds[0].path))
+		}
 	}
 }
 
@@ -951,16 +1256,10 @@ func parentText(p string) string {
 	return ""
 }
 
-// fingerprints returns a resource's secret fingerprints by path.
+// fingerprints returns a resource's secret fingerprints by the canonical
+// text of their paths (the record nests them like the attributes).
 func fingerprints(res *snapshot.Resource) map[string]string {
-	out := map[string]string{}
-	m, _ := res.Attrs[snapshot.SecretsAttr].(map[string]any)
-	for k, v := range m {
-		if s, ok := v.(string); ok {
-			out[k] = s
-		}
-	}
-	return out
+	return snapshot.FingerprintPaths(res.Attrs[snapshot.SecretsAttr])
 }
 
 // The attributes of the database sources' data probes (collectors/internal/dbcommon).
@@ -1102,12 +1401,17 @@ func hasAny(words []string, set map[string]bool) bool {
 var scaleAttrs = []string{"replicas", "desired_capacity", "desired_count", "running", "count", "max_size"}
 
 // schedulers warns about every scheduler of an environment that holds
-// live data or credentials.
-func (r *isoRun) schedulers(pairs []*diff.Pair, live *liveHalf) {
+// live data or credentials: scheduler resources, and settings that switch
+// jobs or senders on (found while walking, in switches).
+func (r *isoRun) schedulers(pairs []*diff.Pair, switches map[*diff.Pair][]leaf, live *liveHalf) {
 	if len(live.reasons) == 0 {
 		return
 	}
 	for _, p := range pairs {
+		rule := r.checksFor(p.Type)[checkSchedulerLive]
+		if rule == nil {
+			continue
+		}
 		a := p.Other.Attrs
 		what, path := "", ""
 		switch {
@@ -1128,21 +1432,13 @@ func (r *isoRun) schedulers(pairs []*diff.Pair, live *liveHalf) {
 			}
 		}
 		if what != "" {
-			if rule := r.rule(checkSchedulerLive, p.Type, snapshot.KeyPath(path)); rule != nil {
+			if pathAllows(rule, snapshot.KeyPath(path)) {
 				r.add(rule, p, path, nil, false, a[path], fmt.Sprintf("%s: %s runs in %s, which holds %s", p.Key, what, p.Env, live))
 			}
 			continue
 		}
-		// A setting that switches jobs or senders on.
-		for _, l := range r.leaves(p) {
-			if l.inSecrets() || !isTruthy(l.other) {
-				continue
-			}
-			words := endpoint.Words(l.key())
-			if !hasAny(words, schedulerWords) || !hasAny(words, enableWords) {
-				continue
-			}
-			if rule := r.rule(checkSchedulerLive, p.Type, l.steps); rule != nil {
+		for _, l := range switches[p] {
+			if pathAllows(rule, l.steps) {
 				r.add(rule, p, l.path, l.ref, l.hasRef, l.other,
 					fmt.Sprintf("%s: %s switches jobs or senders on in %s, which holds %s", p.Key, l.path, p.Env, live))
 			}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -156,7 +157,7 @@ func TestIsolationRules(t *testing.T) {
 				res("aws.sns.topic", "orders", map[string]any{"subscription_endpoints": []any{"arn:aws:sqs:eu-west-1:" + prodAcct + ":prod-orders"}}),
 				envFile(map[string]any{"KMS_KEY_ID": "arn:aws:kms:eu-west-1:" + prodAcct + ":key/1234abcd"})},
 			want: []string{"error isolation-cloud-account app.env keys.KMS_KEY_ID", "error isolation-cloud-account exports policy_principals[=arn:aws:iam::" + prodAcct + ":root]",
-				"error isolation-cloud-account orders subscription_endpoints"}},
+				"error isolation-cloud-account orders subscription_endpoints[=arn:aws:sqs:eu-west-1:" + prodAcct + ":prod-orders]"}},
 		{name: "own account, AWS-managed and third accounts",
 			prod: isoWorld{account(prodAcct), res("aws.s3.bucket", "exports", map[string]any{"policy_principals": []any{"arn:aws:iam::" + prodAcct + ":root"}})},
 			staging: isoWorld{account(stagingAcct), res("aws.s3.bucket", "exports", map[string]any{"policy_principals": []any{"arn:aws:iam::" + stagingAcct + ":root"}}),
@@ -273,6 +274,31 @@ func TestIsolationSameTier(t *testing.T) {
 	} {
 		if n := judge(tc.ref, tc.other, tc.tokens, tc.same...); n != 0 {
 			t.Errorf("%s: %d isolation findings, want none", name, n)
+		}
+	}
+}
+
+// TestIsolationManyPairs: with enough pairs the checks run on all CPUs; the
+// findings are the same as one by one.
+func TestIsolationManyPairs(t *testing.T) {
+	var prod, staging isoWorld
+	for i := 0; i < 3000; i++ {
+		key := fmt.Sprintf("svc-%04d.env", i)
+		host := fmt.Sprintf("redis-%04d.prod.corp.net", i)
+		own := fmt.Sprintf("redis-%04d.staging.corp.net", i)
+		if i%100 == 0 {
+			own = host
+		}
+		prod = append(prod, snapshot.Resource{Type: "files.config.file", Name: key, Key: key, Attrs: map[string]any{"keys": map[string]any{"REDIS_HOST": host, "JOBS_ENABLED": "true"}}})
+		staging = append(staging, snapshot.Resource{Type: "files.config.file", Name: key, Key: key, Attrs: map[string]any{"keys": map[string]any{"REDIS_HOST": own, "JOBS_ENABLED": "true"}}})
+	}
+	got := isolationFindings(t, prod, staging)
+	if len(got) != 30 {
+		t.Fatalf("%d findings, want 30: %v", len(got), got)
+	}
+	for _, f := range got {
+		if !strings.HasPrefix(f, "error isolation-shared-endpoint svc-") || !strings.HasSuffix(f, " keys.REDIS_HOST") {
+			t.Errorf("unexpected finding %q", f)
 		}
 	}
 }

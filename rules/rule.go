@@ -74,6 +74,8 @@ type Rule struct {
 	typeGlob glob
 	pathGlob snapshot.PathPattern
 	prg      cel.Program
+	// expectation is what Expect names (expect.go).
+	expectation Expectation
 	// need is what a change must meet for the condition to possibly hold
 	// (prefilter.go); nil: always evaluate.
 	need *need
@@ -131,38 +133,14 @@ func (r *Rule) compile() error {
 		r.prg = nil
 		return nil
 	}
-	switch r.Expect {
-	case "":
-		if r.When == "" {
-			return errors.New("expect: missing (equal, presence, ratio, version, covers, differ or ignore), or give a `when` condition that states the drift")
-		}
-	case ExpectEqual, ExpectPresence, ExpectDiffer, ExpectIgnore:
-	case ExpectRatio:
-		if r.MaxRatio == 0 && r.MaxDelta == 0 {
-			return errors.New("max_ratio: expect ratio needs max_ratio (a factor) or max_delta (an absolute tolerance)")
-		}
-		if r.MaxRatio != 0 && r.MaxRatio < 1 {
-			return fmt.Errorf("max_ratio: must be at least 1, got %v", r.MaxRatio)
-		}
-	case ExpectVersion:
-		switch r.Granularity {
-		case "":
-			r.Granularity = "major"
-		case "major", "minor", "patch":
-		default:
-			return fmt.Errorf("granularity: %q is not one of major, minor, patch", r.Granularity)
-		}
-	case ExpectCovers:
-		switch r.Direction {
-		case "":
-			r.Direction = OtherCoversRef
-		case OtherCoversRef, RefCoversOther:
-		default:
-			return fmt.Errorf("direction: %q is not one of %s, %s", r.Direction, OtherCoversRef, RefCoversOther)
-		}
-	default:
-		return fmt.Errorf("expect: %q is not one of equal, presence, ratio, version, covers, differ, ignore", r.Expect)
+	x, ok := expectationOf(r.Expect)
+	if !ok {
+		return unknownExpectation(r.Expect)
 	}
+	if err := x.Validate(r); err != nil {
+		return err
+	}
+	r.expectation = x
 	if r.When != "" {
 		prg, nd, err := compileCEL(r.When)
 		if err != nil {
@@ -350,27 +328,8 @@ func (r *Rule) describeCheck() string {
 	if c, ok := isolationChecks[r.Check]; ok {
 		return c.describe
 	}
-	switch r.Expect {
-	case ExpectEqual:
-		return "values must be equal"
-	case ExpectPresence:
-		return "both absent/zero/false, or both present/non-zero (scale may differ, shape may not)"
-	case ExpectRatio:
-		if r.MaxDelta > 0 {
-			return fmt.Sprintf("numbers may differ by at most %g", r.MaxDelta)
-		}
-		return fmt.Sprintf("numbers may differ by at most a factor of %g", r.MaxRatio)
-	case ExpectVersion:
-		return fmt.Sprintf("versions must be equal up to the %s version", r.Granularity)
-	case ExpectCovers:
-		if r.Direction == RefCoversOther {
-			return "whatever the other environment has, the reference must have too"
-		}
-		return "whatever the reference has, the other environment must have too"
-	case ExpectDiffer:
-		return "values must NOT be equal"
-	case ExpectIgnore:
-		return "differences are expected and ignored"
+	if r.expectation == nil {
+		return "not compiled"
 	}
-	return "the `when` condition states the drift"
+	return r.expectation.Describe(r)
 }

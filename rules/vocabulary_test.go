@@ -236,3 +236,65 @@ func TestSubtreeOnOneSide(t *testing.T) {
 		t.Errorf("live credential in a staging-only block: [%s]", summary(fs))
 	}
 }
+
+// TestKubernetesTopologyAndSizing: issue 9 items 7 and 8 on manifests.
+func TestKubernetesTopologyAndSizing(t *testing.T) {
+	const deploy = "kubernetes.apps.deployment"
+	mongo := func(replicas string, args ...any) map[string]any {
+		return map[string]any{"replicas": n(replicas), "containers": map[string]any{"mongod": map[string]any{"image_repository": "mongo", "args": args}}}
+	}
+	fs := judgeTyped(t, "kubernetes.apps.statefulset", mongo("3", "--replSet", "rs0"), mongo("1", "--replSet", "rs0"))
+	if !strings.Contains(summary(fs), "error k8s-replica-set-size replicas") {
+		t.Errorf("3 members of a replica set vs 1 is topology: [%s]", summary(fs))
+	}
+	fs = judgeTyped(t, deploy, map[string]any{"replicas": n("3")}, map[string]any{"replicas": n("1")})
+	if strings.Contains(summary(fs), "error") || strings.Contains(summary(fs), "warning") {
+		t.Errorf("3 vs 1 replicas without replication is scale: [%s]", summary(fs))
+	}
+
+	worker := func(env []any, values map[string]any) map[string]any {
+		return map[string]any{"containers": map[string]any{"sidekiq": map[string]any{"image_repository": "app", "env": env, "env_values": values}}}
+	}
+	fs = judgeTyped(t, deploy, worker([]any{"RAILS_MAX_THREADS", "SIDEKIQ_CONCURRENCY", "X"}, map[string]any{"RAILS_MAX_THREADS": "1", "SIDEKIQ_CONCURRENCY": "1"}), worker([]any{"X"}, map[string]any{}))
+	if len(fs) != 1 || fs[0].Rule != "k8s-env-concurrency-one" || fs[0].Severity != Warning || fs[0].Path != "containers.sidekiq.env" ||
+		!strings.Contains(fs[0].Message, "RAILS_MAX_THREADS, SIDEKIQ_CONCURRENCY") {
+		t.Errorf("a worker serialised in prod only: want one warning naming both variables, got [%s] %v", summary(fs), fs)
+	}
+	fs = judgeTyped(t, deploy, worker([]any{"DATABASE_POOL_SIZE", "X"}, map[string]any{"DATABASE_POOL_SIZE": "10"}), worker([]any{"X"}, map[string]any{}))
+	if len(fs) != 1 || fs[0].Rule != "k8s-env-vars-sizing" || fs[0].Severity != Info {
+		t.Errorf("a pool size set in prod only is sizing: [%s]", summary(fs))
+	}
+	fs = judgeTyped(t, deploy, worker([]any{"A", "B", "X"}, nil), worker([]any{"X"}, nil))
+	if len(fs) != 1 || fs[0].Rule != "k8s-env-vars" || fs[0].Path != "containers.sidekiq.env" {
+		t.Errorf("two variables missing from one list are one finding: [%s]", summary(fs))
+	}
+
+	// A data store that only staging runs in its cluster.
+	rs, err := BuiltIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	redis := snapshot.Resource{Type: deploy, Name: "app-staging-redis", Key: "app-redis", Attrs: map[string]any{"containers": map[string]any{"redis": map[string]any{"image_repository": "redis"}}}}
+	res, err := diff.Compare("prod", map[string]*snapshot.Snapshot{"prod": {Environment: "prod"}, "staging": {Environment: "staging", Resources: []snapshot.Resource{redis}}}, diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs = NewEngine(rs).Evaluate(res, nil, time.Now()).Findings
+	if len(fs) != 1 || fs[0].Rule != "k8s-datastore-extra" || fs[0].Severity != Warning {
+		t.Errorf("staging's own redis: [%s]", summary(fs))
+	}
+}
+
+// TestBuildRecipeAndEmptyValues: another Dockerfile is a warning; an empty
+// list set on one side only is not.
+func TestBuildRecipeAndEmptyValues(t *testing.T) {
+	fs := judgeTyped(t, "files.config.file", map[string]any{"keys": map[string]any{"build": map[string]any{"dockerfile": "Dockerfile.production"}}},
+		map[string]any{"keys": map[string]any{"build": map[string]any{"dockerfile": "Dockerfile.staging"}}})
+	if len(fs) != 1 || fs[0].Rule != "build-recipe-differs" || fs[0].Severity != Warning {
+		t.Errorf("Dockerfile per environment: [%s]", summary(fs))
+	}
+	fs = judgeTyped(t, "files.config.file", map[string]any{"keys": map[string]any{"allowed_public_ports": []any{}}}, map[string]any{"keys": map[string]any{}})
+	if len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("an empty list set in prod only: [%s]", summary(fs))
+	}
+}

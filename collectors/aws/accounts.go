@@ -211,12 +211,9 @@ var organizationsLimit = limit{rate: 4, burst: 8}
 // OUs and carrying the configured tags, minus the excluded ones, sorted by id.
 func (c *Collector) discover(ctx context.Context, base aws.Config) ([]orgtypes.Account, error) {
 	cfg := base.Copy()
-	lim := organizationsLimit
-	if l, ok := c.tune.limits["organizations"]; ok {
-		lim = l
-	}
+	l := newBuckets(&c.tune).get("global", bucket{"organizations", organizationsLimit})
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
-		readOnlyGuard, rateLimiter(rate.NewLimiter(rate.Limit(lim.rate), lim.burst)))
+		readOnlyGuard, rateLimiter(func(context.Context) *rate.Limiter { return l }))
 	cl := organizations.NewFromConfig(cfg)
 	var accounts []orgtypes.Account
 	if len(c.org.OUs) == 0 {

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -20,10 +22,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	tagging "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
@@ -102,8 +107,9 @@ type tuning struct {
 	throttleAttempts, otherAttempts int
 	// maxBackoff caps the retry delay.
 	maxBackoff time.Duration
-	// limits override the per-service rate limits.
-	limits map[string]limit
+	// limits override the rate limits of buckets by name; unlimited lifts them all.
+	limits    map[string]limit
+	unlimited bool
 	// httpClient replaces the SDK's default HTTP client.
 	httpClient aws.HTTPClient
 	// unitDone, when set, hears how long each region × service took
@@ -233,30 +239,81 @@ func validRegion(r string) bool {
 type service struct {
 	// global services (S3) are collected once per source, in the first region.
 	global bool
-	limit  limit
+	// bucket paces the service's calls; ops lists operations that AWS
+	// paces with buckets of their own.
+	bucket bucket
+	ops    map[string]bucket
 	// collect returns the service's resources in one region.
 	collect func(ctx context.Context, r *region) ([]item, error)
 }
 
-// services lists every service and its rate limit, kept below AWS's
+// bucket is a token bucket of AWS's API rate limits, which apply per
+// account and region: a service's, or one of its operations'. Services
+// that share one of AWS's buckets (EC2's describe calls) share its name.
+type bucket struct {
+	name  string
+	limit limit
+}
+
+// services lists every service and its rate limits, kept below AWS's
 // documented (or observed default) API rate limits per account and region.
 var services = map[string]service{
-	"rds":              {limit: limit{10, 20}, collect: collectRDS},  // RDS: 12 req/s sustained
-	"ec2":              {limit: limit{16, 80}, collect: collectEC2},  // EC2 non-mutating: bucket 100, refill 20/s
-	"autoscaling":      {limit: limit{10, 20}, collect: collectASG},  // Auto Scaling describe calls
-	"elbv2":            {limit: limit{8, 20}, collect: collectELBv2}, // ELB describe: 10/s
-	"elasticache":      {limit: limit{8, 20}, collect: collectElastiCache},
-	"ecs":              {limit: limit{16, 40}, collect: collectECS},    // ECS describe/list: 20/s, burst 50
-	"lambda":           {limit: limit{10, 20}, collect: collectLambda}, // Lambda control plane: 15/s
-	"sqs":              {limit: limit{50, 100}, collect: collectSQS},
-	"ssm":              {limit: limit{8, 16}, collect: collectSSM}, // SSM DescribeParameters is low
-	"s3":               {global: true, limit: limit{50, 100}, collect: collectS3},
-	"dynamodb":         {limit: limit{20, 50}, collect: collectDynamoDB},
-	"elasticbeanstalk": {limit: limit{5, 10}, collect: collectBeanstalk},
-	"cloudwatch":       {limit: limit{8, 10}, collect: collectCloudWatch},         // DescribeAlarms: 9/s
-	"iam":              {global: true, limit: limit{10, 20}, collect: collectIAM}, // IAM control plane
-	"sns":              {limit: limit{10, 20}, collect: collectSNS},
-	"vpc":              {limit: limit{16, 80}, collect: collectVPC}, // EC2 non-mutating, like ec2
+	"rds":         {bucket: bucket{"rds", limit{10, 20}}, collect: collectRDS},                // RDS: 12 req/s sustained
+	"ec2":         {bucket: ec2Bucket, collect: collectEC2},                                   // EC2 non-mutating: bucket 100, refill 20/s
+	"vpc":         {bucket: ec2Bucket, collect: collectVPC},                                   // the same EC2 bucket
+	"autoscaling": {bucket: bucket{"autoscaling", limit{10, 20}}, collect: collectASG},        // Auto Scaling describe calls
+	"elbv2":       {bucket: bucket{"elbv2", limit{9, 36}}, collect: collectELBv2},             // ELB non-mutating: bucket 40, refill 10/s
+	"elasticache": {bucket: bucket{"elasticache", limit{8, 20}}, collect: collectElastiCache}, // undocumented: kept low
+	"ecs":         {bucket: bucket{"ecs", limit{16, 40}}, collect: collectECS},                // ECS describe/list: 20/s, burst 50
+	"lambda": {bucket: bucket{"lambda", limit{12, 15}}, collect: collectLambda, // Lambda control plane: 15/s
+		ops: map[string]bucket{"GetFunction": {"lambda.GetFunction", limit{80, 100}}}}, // GetFunction: 100/s
+	"sqs": {bucket: bucket{"sqs", limit{50, 100}}, collect: collectSQS}, // tags through the tagging API: ListQueueTags is 5/s
+	"ssm": {bucket: bucket{"ssm", limit{8, 16}}, collect: collectSSM, // SSM DescribeParameters is low
+		ops: map[string]bucket{"GetParameters": {"ssm.GetParameters", limit{35, 40}}}}, // GetParameter(s): 40/s
+	"s3":               {global: true, bucket: bucket{"s3", limit{200, 200}}, collect: collectS3}, // 5,500 GET/s per prefix; each bucket is its own
+	"dynamodb":         {bucket: bucket{"dynamodb", limit{100, 100}}, collect: collectDynamoDB},   // control plane: 2,500/s; tags through the tagging API (ListTagsOfResource: 10/s)
+	"elasticbeanstalk": {bucket: bucket{"elasticbeanstalk", limit{5, 10}}, collect: collectBeanstalk},
+	"cloudwatch":       {bucket: bucket{"cloudwatch", limit{8, 10}}, collect: collectCloudWatch},  // DescribeAlarms: 9/s
+	"iam":              {global: true, bucket: bucket{"iam", limit{10, 20}}, collect: collectIAM}, // IAM control plane
+	"sns":              {bucket: bucket{"sns", limit{10, 20}}, collect: collectSNS},
+}
+
+// ec2Bucket is EC2's bucket for non-mutating calls, which the ec2 and vpc
+// services share.
+var ec2Bucket = bucket{"ec2", limit{16, 80}}
+
+// taggingBucket paces the Resource Groups Tagging API (GetResources), which
+// services whose own tag calls are per resource and slow (SQS: 5/s,
+// DynamoDB: 10/s) read their tags from, 100 resources a page.
+var taggingBucket = bucket{"tagging", limit{5, 10}}
+
+// buckets hands out the token buckets of one account: one limiter per
+// region and bucket, shared by every service that uses it.
+type buckets struct {
+	mu   sync.Mutex
+	m    map[string]*rate.Limiter
+	tune *tuning
+}
+
+func newBuckets(t *tuning) *buckets { return &buckets{m: map[string]*rate.Limiter{}, tune: t} }
+
+func (b *buckets) get(region string, bk bucket) *rate.Limiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	key := region + "/" + bk.name
+	if l := b.m[key]; l != nil {
+		return l
+	}
+	lim := bk.limit
+	if l, ok := b.tune.limits[bk.name]; ok {
+		lim = l
+	}
+	if b.tune.unlimited {
+		lim = limit{math.Inf(1), 1 << 20}
+	}
+	l := rate.NewLimiter(rate.Limit(lim.rate), lim.burst)
+	b.m[key] = l
+	return l
 }
 
 // ServiceNames lists the services the collector knows, sorted.
@@ -524,12 +581,9 @@ func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a accou
 			units = append(units, &unit{region: rg, service: s})
 		}
 	}
+	bs := newBuckets(&c.tune)
 	run := func(u *unit) {
 		svc := services[u.service]
-		lim := svc.limit
-		if l, ok := c.tune.limits[u.service]; ok {
-			lim = l
-		}
 		fanout := c.tune.fanout
 		if c.tune.sequential || fanout < 1 {
 			fanout = 1
@@ -537,7 +591,7 @@ func (c *Collector) collectAccount(ctx context.Context, base aws.Config, a accou
 		cfg := base.Copy()
 		cfg.Region = u.region
 		cfg.APIOptions = append(append([]func(*middleware.Stack) error(nil), cfg.APIOptions...),
-			readOnlyGuard, rateLimiter(rate.NewLimiter(rate.Limit(lim.rate), lim.burst)))
+			readOnlyGuard, rateLimiter(func(ctx context.Context) *rate.Limiter { return bs.get(u.region, svc.bucketOf(ctx)) }))
 		r := &region{c: c, name: u.region, cfg: cfg, sem: make(chan struct{}, fanout), service: u.service}
 		start := time.Now()
 		items, err := safeCollect(ctx, svc.collect, r)
@@ -657,6 +711,13 @@ func (c *Collector) loadConfig(ctx context.Context) (aws.Config, error) {
 	}
 	if c.tune.httpClient != nil {
 		opts = append(opts, awsconfig.WithHTTPClient(c.tune.httpClient))
+	} else {
+		// Up to fanout calls per region × service go to one endpoint at a
+		// time: keep their connections (and TLS sessions) instead of the
+		// SDK's default of 10 idle per host.
+		opts = append(opts, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConnsPerHost = 64
+		})))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -731,15 +792,28 @@ func readOnlyGuard(stack *middleware.Stack) error {
 		}), middleware.Before)
 }
 
-// rateLimiter waits for a token before every attempt (retries included).
-func rateLimiter(l *rate.Limiter) func(*middleware.Stack) error {
+// rateLimiter waits for a token of the call's bucket before every attempt
+// (retries included).
+func rateLimiter(bucketOf func(ctx context.Context) *rate.Limiter) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("envparityRateLimit",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				if err := l.Wait(ctx); err != nil {
+				if err := bucketOf(ctx).Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	}
+}
+
+// bucketOf is the bucket that paces a call of the service: the tagging
+// API's, an operation's own, or the service's.
+func (s service) bucketOf(ctx context.Context) bucket {
+	if awsmiddleware.GetServiceID(ctx) == tagging.ServiceID {
+		return taggingBucket
+	}
+	if b, ok := s.ops[middleware.GetOperationName(ctx)]; ok {
+		return b
+	}
+	return s.bucket
 }

@@ -20,6 +20,8 @@ const ebEnvNamespace = "aws:elasticbeanstalk:application:environment"
 // (aws.elasticbeanstalk.environment).
 func collectBeanstalk(ctx context.Context, r *region) ([]item, error) {
 	cl := eb.NewFromConfig(r.cfg)
+	// Tags come from the tagging API, 100 environments a call.
+	tagsDone := r.tagsAsync(ctx, "elasticbeanstalk:environment")
 	var envs []ebtypes.EnvironmentDescription
 	in := &eb.DescribeEnvironmentsInput{MaxRecords: aws.Int32(100), IncludeDeleted: aws.Bool(false)}
 	for {
@@ -34,28 +36,27 @@ func collectBeanstalk(ctx context.Context, r *region) ([]item, error) {
 		in.NextToken = out.NextToken
 	}
 	settings := make([][]ebtypes.ConfigurationOptionSetting, len(envs))
-	tags := make([]map[string]string, len(envs))
-	err := r.each(ctx, 2*len(envs), func(i int) error {
-		e := envs[i/2]
-		if i%2 == 0 {
-			out, err := cl.DescribeConfigurationSettings(ctx, &eb.DescribeConfigurationSettingsInput{ApplicationName: e.ApplicationName, EnvironmentName: e.EnvironmentName})
-			if err != nil {
-				return fmt.Errorf("DescribeConfigurationSettings %s: %w", deref(e.EnvironmentName), err)
-			}
-			for _, cs := range out.ConfigurationSettings {
-				settings[i/2] = append(settings[i/2], cs.OptionSettings...)
-			}
-			return nil
-		}
-		out, err := cl.ListTagsForResource(ctx, &eb.ListTagsForResourceInput{ResourceArn: e.EnvironmentArn})
+	err := r.each(ctx, len(envs), func(i int) error {
+		e := envs[i]
+		out, err := cl.DescribeConfigurationSettings(ctx, &eb.DescribeConfigurationSettingsInput{ApplicationName: e.ApplicationName, EnvironmentName: e.EnvironmentName})
 		if err != nil {
-			return fmt.Errorf("ListTagsForResource %s: %w", deref(e.EnvironmentName), err)
+			return fmt.Errorf("DescribeConfigurationSettings %s: %w", deref(e.EnvironmentName), err)
 		}
-		tags[i/2] = tagMap(out.ResourceTags, func(t ebtypes.Tag) (string, string) { return deref(t.Key), deref(t.Value) })
+		for _, cs := range out.ConfigurationSettings {
+			settings[i] = append(settings[i], cs.OptionSettings...)
+		}
 		return nil
 	})
+	byARN, tagErr := tagsDone()
 	if err != nil {
 		return nil, err
+	}
+	if tagErr != nil {
+		return nil, tagErr
+	}
+	tags := make([]map[string]string, len(envs))
+	for i, e := range envs {
+		tags[i] = byARN[deref(e.EnvironmentArn)]
 	}
 	var items []item
 	for i, e := range envs {

@@ -23,11 +23,11 @@ func collectDynamoDB(ctx context.Context, r *region) ([]item, error) {
 		}
 		names = append(names, out.TableNames...)
 	}
-	// Describe first (the ARN is needed for the tags), then the rest.
+	// Tags come from the tagging API (ListTagsOfResource is limited to 10/s).
+	tagsDone := r.tagsAsync(ctx, "dynamodb:table")
 	tables := make([]*ddbtypes.TableDescription, len(names))
 	pitr := make([]bool, len(names))
 	ttl := make([]*ddbtypes.TimeToLiveDescription, len(names))
-	tags := make([]map[string]string, len(names))
 	const calls = 3
 	err := r.each(ctx, calls*len(names), func(i int) error {
 		n := names[i/calls]
@@ -38,27 +38,6 @@ func collectDynamoDB(ctx context.Context, r *region) ([]item, error) {
 				return fmt.Errorf("DescribeTable %s: %w", n, err)
 			}
 			tables[i/calls] = out.Table
-			if arn := out.Table.TableArn; arn != nil {
-				var t map[string]string
-				in := &dynamodb.ListTagsOfResourceInput{ResourceArn: arn}
-				for {
-					tout, err := cl.ListTagsOfResource(ctx, in)
-					if err != nil {
-						return fmt.Errorf("ListTagsOfResource %s: %w", n, err)
-					}
-					for _, tg := range tout.Tags {
-						if t == nil {
-							t = map[string]string{}
-						}
-						t[deref(tg.Key)] = deref(tg.Value)
-					}
-					if tout.NextToken == nil || *tout.NextToken == "" {
-						break
-					}
-					in.NextToken = tout.NextToken
-				}
-				tags[i/calls] = t
-			}
 		case 1:
 			out, err := cl.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: &n})
 			if err != nil {
@@ -76,8 +55,18 @@ func collectDynamoDB(ctx context.Context, r *region) ([]item, error) {
 		}
 		return nil
 	})
+	byARN, tagErr := tagsDone()
 	if err != nil {
 		return nil, err
+	}
+	if tagErr != nil {
+		return nil, tagErr
+	}
+	tags := make([]map[string]string, len(names))
+	for i, t := range tables {
+		if t != nil {
+			tags[i] = byARN[deref(t.TableArn)]
+		}
 	}
 	var items []item
 	for i, t := range tables {

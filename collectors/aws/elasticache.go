@@ -14,6 +14,8 @@ import (
 // collectElastiCache collects replication groups (aws.elasticache.replication_group).
 func collectElastiCache(ctx context.Context, r *region) ([]item, error) {
 	cl := elasticache.NewFromConfig(r.cfg)
+	// Tags come from the tagging API, 100 groups a call.
+	tagsDone := r.tagsAsync(ctx, "elasticache:replicationgroup")
 	var rgs []ectypes.ReplicationGroup
 	p := elasticache.NewDescribeReplicationGroupsPaginator(cl, &elasticache.DescribeReplicationGroupsInput{MaxRecords: aws.Int32(100)})
 	for p.HasMorePages() {
@@ -39,17 +41,13 @@ func collectElastiCache(ctx context.Context, r *region) ([]item, error) {
 			}
 		}
 	}
-	tags := make([]map[string]string, len(rgs))
-	err := r.each(ctx, len(rgs), func(i int) error {
-		out, err := cl.ListTagsForResource(ctx, &elasticache.ListTagsForResourceInput{ResourceName: rgs[i].ARN})
-		if err != nil {
-			return fmt.Errorf("ListTagsForResource %s: %w", deref(rgs[i].ReplicationGroupId), err)
-		}
-		tags[i] = tagMap(out.TagList, func(t ectypes.Tag) (string, string) { return deref(t.Key), deref(t.Value) })
-		return nil
-	})
+	byARN, err := tagsDone()
 	if err != nil {
 		return nil, err
+	}
+	tags := make([]map[string]string, len(rgs))
+	for i, g := range rgs {
+		tags[i] = byARN[deref(g.ARN)]
 	}
 	var items []item
 	for i, g := range rgs {

@@ -109,7 +109,7 @@ var signingToService = map[string]string{
 	"rds": "rds", "ec2": "ec2", "autoscaling": "autoscaling", "elasticloadbalancing": "elbv2",
 	"elasticache": "elasticache", "ecs": "ecs", "lambda": "lambda", "sqs": "sqs", "ssm": "ssm",
 	"s3": "s3", "dynamodb": "dynamodb", "elasticbeanstalk": "elasticbeanstalk", "monitoring": "cloudwatch",
-	"sts": "sts", "iam": "iam", "sns": "sns", "organizations": "organizations",
+	"sts": "sts", "iam": "iam", "sns": "sns", "organizations": "organizations", "tagging": "tagging",
 }
 
 type fakeReq struct {
@@ -210,8 +210,10 @@ func restOp(service string, r *http.Request) string {
 	switch service {
 	case "lambda":
 		switch {
-		case strings.HasPrefix(p, "/2015-03-31/functions"):
+		case strings.TrimSuffix(p, "/") == "/2015-03-31/functions":
 			return "ListFunctions"
+		case strings.HasPrefix(p, "/2015-03-31/functions/"):
+			return "GetFunction"
 		case strings.HasPrefix(p, "/2017-03-31/tags/"):
 			return "ListTags"
 		case strings.HasSuffix(p, "/concurrency"):
@@ -574,12 +576,55 @@ func (f *fakeAWS) serve(w http.ResponseWriter, q fakeReq) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(out)
-	case "lambda.ListTags":
+	case "lambda.GetFunction":
+		fn := lastSegment(strings.TrimPrefix(q.r.URL.Path, "/2015-03-31/functions/"), ":")
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"Tags":{"service":"fn"}}`)
-	case "lambda.GetFunctionConcurrency":
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ReservedConcurrentExecutions":10}`)
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"Configuration": map[string]any{"FunctionName": fn, "FunctionArn": arn("lambda", "function:"+fn), "Runtime": "python3.12"},
+			"Tags":          map[string]string{"service": "fn"},
+			"Concurrency":   map[string]any{"ReservedConcurrentExecutions": 10},
+		})
+	case "tagging.GetResources":
+		type mapping struct {
+			arn  string
+			tags map[string]string
+		}
+		var all []mapping
+		types, _ := q.body["ResourceTypeFilters"].([]any)
+		for _, t := range types {
+			switch t {
+			case "sqs":
+				for i := 0; i < s.Queues; i++ {
+					all = append(all, mapping{arn("sqs", name("queue", i)), map[string]string{"service": "queue"}})
+				}
+			case "dynamodb:table":
+				for i := 0; i < s.Tables; i++ {
+					all = append(all, mapping{arn("dynamodb", "table/"+name("table", i)), map[string]string{"service": "table"}})
+				}
+			case "elasticache:replicationgroup":
+				for i := 0; i < s.CacheGroups; i++ {
+					all = append(all, mapping{arn("elasticache", "replicationgroup:"+name("redis", i)), map[string]string{"service": "cache"}})
+				}
+			case "elasticbeanstalk:environment":
+				for i := 0; i < s.BeanstalkEnvs; i++ {
+					all = append(all, mapping{arn("elasticbeanstalk", "environment/app/"+name("eb", i)), map[string]string{"service": "eb"}})
+				}
+			case "ssm:parameter":
+				for i := 0; i < s.Parameters; i++ {
+					all = append(all, mapping{arn("ssm", fmt.Sprintf("parameter/%s/app/param_%03d", env, i)), map[string]string{"service": "svc0"}})
+				}
+			}
+		}
+		from, to, next := f.page(len(all), q.bodyStr("PaginationToken"), q.bodyInt("ResourcesPerPage"))
+		var list []any
+		for _, m := range all[from:to] {
+			var tags []any
+			for _, k := range slices.Sorted(maps.Keys(m.tags)) {
+				tags = append(tags, map[string]any{"Key": k, "Value": m.tags[k]})
+			}
+			list = append(list, map[string]any{"ResourceARN": m.arn, "Tags": tags})
+		}
+		writeJSON(w, map[string]any{"ResourceTagMappingList": list, "PaginationToken": next})
 	case "s3.ListBuckets":
 		from, to, next := f.page(s.Buckets, q.r.URL.Query().Get("continuation-token"), 0)
 		for i := from; i < to; i++ {

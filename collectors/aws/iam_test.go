@@ -39,7 +39,10 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 			}
 		}
 	}
-	prefix := map[string]string{"elbv2": "elasticloadbalancing"}
+	prefix := map[string]string{"elbv2": "elasticloadbalancing", "tagging": "tag"}
+	// Permissions a call needs besides its own: GetFunction returns tags
+	// only to a caller allowed lambda:ListTags.
+	implied := map[string][]string{"lambda:GetFunction": {"lambda:ListTags"}}
 	s3 := map[string]string{
 		"ListBuckets": "ListAllMyBuckets", "GetBucket:versioning": "GetBucketVersioning", "GetBucket:encryption": "GetEncryptionConfiguration",
 		"GetBucket:publicAccessBlock": "GetBucketPublicAccessBlock", "GetBucket:lifecycle": "GetLifecycleConfiguration", "GetBucket:tagging": "GetBucketTagging",
@@ -76,6 +79,12 @@ func TestIAMPolicyCoversEveryCall(t *testing.T) {
 		seen[a] = true
 		if !allowed[a] {
 			t.Errorf("the collector calls %s (%s %s), which docs/iam-policy.json does not allow", a, op.Method, op.Path)
+		}
+		for _, x := range implied[a] {
+			seen[x] = true
+			if !allowed[x] {
+				t.Errorf("the collector calls %s, which needs %s, which docs/iam-policy.json does not allow", a, x)
+			}
 		}
 	}
 	for a := range allowed {

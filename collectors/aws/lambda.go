@@ -23,25 +23,26 @@ func collectLambda(ctx context.Context, r *region) ([]item, error) {
 		}
 		fns = append(fns, out.Functions...)
 	}
+	// GetFunction (100/s) states a function's tags and reserved concurrency
+	// at once, where ListTags and GetFunctionConcurrency share the control
+	// plane's 15/s.
 	tags := make([]map[string]string, len(fns))
 	reserved := make([]*int32, len(fns))
-	err := r.each(ctx, 2*len(fns), func(i int) error {
-		fn := fns[i/2]
-		if i%2 == 0 {
-			out, err := cl.ListTags(ctx, &lambda.ListTagsInput{Resource: fn.FunctionArn})
-			if err != nil {
-				return fmt.Errorf("ListTags %s: %w", deref(fn.FunctionName), err)
-			}
-			if len(out.Tags) > 0 {
-				tags[i/2] = out.Tags
-			}
-			return nil
-		}
-		out, err := cl.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: fn.FunctionName})
+	err := r.each(ctx, len(fns), func(i int) error {
+		fn := fns[i]
+		out, err := cl.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: fn.FunctionArn})
 		if err != nil {
-			return fmt.Errorf("GetFunctionConcurrency %s: %w", deref(fn.FunctionName), err)
+			return fmt.Errorf("GetFunction %s: %w", deref(fn.FunctionName), err)
 		}
-		reserved[i/2] = out.ReservedConcurrentExecutions
+		if te := out.TagsError; te != nil {
+			return fmt.Errorf("GetFunction %s: tags: %s: %s", deref(fn.FunctionName), deref(te.ErrorCode), deref(te.Message))
+		}
+		if len(out.Tags) > 0 {
+			tags[i] = out.Tags
+		}
+		if out.Concurrency != nil {
+			reserved[i] = out.Concurrency.ReservedConcurrentExecutions
+		}
 		return nil
 	})
 	if err != nil {

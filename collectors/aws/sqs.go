@@ -25,29 +25,28 @@ func collectSQS(ctx context.Context, r *region) ([]item, error) {
 		}
 		urls = append(urls, out.QueueUrls...)
 	}
+	// Tags come from the tagging API (ListQueueTags is limited to 5/s).
+	tagsDone := r.tagsAsync(ctx, "sqs")
 	attrs := make([]map[string]string, len(urls))
-	tags := make([]map[string]string, len(urls))
-	err := r.each(ctx, 2*len(urls), func(i int) error {
-		u := urls[i/2]
-		if i%2 == 0 {
-			out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &u, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
-			if err != nil {
-				return fmt.Errorf("GetQueueAttributes %s: %w", lastSegment(u, "/"), err)
-			}
-			attrs[i/2] = out.Attributes
-			return nil
-		}
-		out, err := cl.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &u})
+	err := r.each(ctx, len(urls), func(i int) error {
+		u := urls[i]
+		out, err := cl.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &u, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
 		if err != nil {
-			return fmt.Errorf("ListQueueTags %s: %w", lastSegment(u, "/"), err)
+			return fmt.Errorf("GetQueueAttributes %s: %w", lastSegment(u, "/"), err)
 		}
-		if len(out.Tags) > 0 {
-			tags[i/2] = out.Tags
-		}
+		attrs[i] = out.Attributes
 		return nil
 	})
+	byARN, tagErr := tagsDone()
 	if err != nil {
 		return nil, err
+	}
+	if tagErr != nil {
+		return nil, tagErr
+	}
+	tags := make([]map[string]string, len(urls))
+	for i := range urls {
+		tags[i] = byARN[attrs[i]["QueueArn"]]
 	}
 	var items []item
 	for i, u := range urls {

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,16 +30,22 @@ func collectSSM(ctx context.Context, r *region) ([]item, error) {
 	}
 	tags := make([]map[string]string, len(params))
 	if len(r.c.tags) > 0 {
-		err := r.each(ctx, len(params), func(i int) error {
-			out, err := cl.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: params[i].Name})
-			if err != nil {
-				return fmt.Errorf("ListTagsForResource %s: %w", deref(params[i].Name), err)
-			}
-			tags[i] = tagMap(out.TagList, func(t ssmtypes.Tag) (string, string) { return deref(t.Key), deref(t.Value) })
-			return nil
-		})
+		// Through the tagging API, 100 parameters a call.
+		byARN, err := r.tagsOf(ctx, "ssm:parameter")
 		if err != nil {
 			return nil, err
+		}
+		byName := make(map[string]map[string]string, len(byARN))
+		for arn, t := range byARN {
+			if _, name, ok := strings.Cut(arn, ":parameter"); ok {
+				byName[name] = t
+			}
+		}
+		for i, p := range params {
+			tags[i] = byARN[deref(p.ARN)]
+			if tags[i] == nil {
+				tags[i] = byName["/"+trimSlash(deref(p.Name))]
+			}
 		}
 	}
 	var plain []string

@@ -263,7 +263,8 @@ func TestEndpointFromEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv(tt.variable, srv.URL)
 			if tt.variable != "AWS_ENDPOINT_URL" {
-				t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL) // the account is always identified
+				t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL)                         // the account is always identified
+				t.Setenv("AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API", srv.URL) // queues' tags
 			}
 			c := newTestCollector(t, "prod", []string{"prod"}, map[string]string{"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": dir + "/none"},
 				"name: aws\nkind: aws\nprofile: prod\nservices: [sqs]\ntimeout: 20s\n")

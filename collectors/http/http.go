@@ -271,6 +271,16 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 		if len(body) > MaxBody {
 			return nil, fmt.Errorf("%s %s: body larger than %d bytes", c.method, c.display(), MaxBody)
 		}
+		// The body is untrusted input like any file: UTF-8, nesting, number
+		// length and repeated keys are checked before anything is built. A
+		// bad body is a broken source (exit 3), not a config error, so the
+		// positioned error is kept as text, not wrapped.
+		if err := snapshot.CheckUTF8(body, "body"); err != nil {
+			return nil, fmt.Errorf("%s %s: %v", c.method, c.display(), err)
+		}
+		if err := snapshot.CheckJSON(body, "body", snapshot.MaxDepth); err != nil {
+			return nil, fmt.Errorf("%s %s: %v", c.method, c.display(), err)
+		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		var doc any

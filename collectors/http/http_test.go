@@ -137,6 +137,14 @@ func TestCollectFailures(t *testing.T) {
 			fmt.Fprint(w, `{"version": "2.14.1"}`)
 		case "/missing":
 			http.NotFound(w, r)
+		case "/deep":
+			fmt.Fprint(w, strings.Repeat("[", 100000)+strings.Repeat("]", 100000))
+		case "/bignum":
+			fmt.Fprintf(w, `{"version": %s}`, strings.Repeat("9", 1000000))
+		case "/dupkey":
+			fmt.Fprint(w, `{"version": "1", "version": "2"}`)
+		case "/latin1":
+			fmt.Fprint(w, "{\"version\": \"caf\xe9\"}")
 		}
 	}))
 	defer plain.Close()
@@ -157,6 +165,10 @@ func TestCollectFailures(t *testing.T) {
 		{"unreachable", fmt.Sprintf("{name: api, kind: http, url: %q}", closed+"/version"), false, "connection refused"},
 		{"timeout", fmt.Sprintf("{name: api, kind: http, url: %q, timeout: 200ms}", plain.URL+"/slow"), false, "Timeout"},
 		{"not json", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/html"), false, "body is not JSON"},
+		{"body nested 100,000 deep", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/deep"), false, "body:1:65: nested more than 64 levels"},
+		{"a million-digit number", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/bignum"), false, "number of 1000000 characters"},
+		{"a repeated key", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/dupkey"), false, "duplicate key"},
+		{"a body that is not UTF-8", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/latin1"), false, "UTF-8"},
 		{"untrusted certificate", fmt.Sprintf("{name: api, kind: http, url: %q}", tlsSrv.URL), false, "certificate"},
 		{"missing token variable", fmt.Sprintf("{name: api, kind: http, url: %q, request_headers_env: {Authorization: NOPE}}", plain.URL), false, "NOPE is not set"},
 		{"5xx with json paths fails the source", fmt.Sprintf("{name: api, kind: http, url: %q, json: [version]}", plain.URL+"/down"), false, "answered 503 Service Unavailable, not a 2xx status"},

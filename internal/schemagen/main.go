@@ -21,6 +21,7 @@ import (
 
 	"github.com/envparity/envparity/collectors/all"
 	"github.com/envparity/envparity/config"
+	"github.com/envparity/envparity/rules"
 )
 
 // SchemaURL is where the schema is published: the file at the root of the
@@ -56,7 +57,7 @@ func Generate(root string) ([]byte, error) {
 		srcs = append(srcs, config.SchemaSource{Kind: k.Name, Summary: k.Summary, Options: k.Options})
 	}
 	docs := &docReader{root: root, pkgs: map[string]map[string]map[string]string{}}
-	s := config.JSONSchema(config.SchemaOptions{ID: SchemaURL, Sources: srcs, Describe: docs.describe})
+	s := config.JSONSchema(config.SchemaOptions{ID: SchemaURL, Sources: srcs, Describe: docs.describe, RuleEnums: rules.SchemaEnums()})
 	if docs.err != nil {
 		return nil, docs.err
 	}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/envparity/envparity/snapshot"
@@ -70,11 +71,15 @@ func Parse(key, value string) []Endpoint {
 	if v == "" || len(v) > MaxValueLen {
 		return nil
 	}
-	hint := HostHint(key)
-	if eps := parseOne(v, hint, HasWord(key, "bucket", "buckets")); eps != nil {
+	h := keyHints(key)
+	hint := h.host
+	if eps := parseOne(v, hint, h.bucket); eps != nil {
 		return eps
 	}
 	// A list: "k1:9092,k2:9092", "a.internal b.internal", "h1; h2".
+	if !strings.ContainsAny(v, ",; \t\n") {
+		return nil
+	}
 	parts := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 	if len(parts) < 2 || len(parts) > 64 {
 		return nil
@@ -98,14 +103,13 @@ func parseOne(v string, hint, bucketHint bool) []Endpoint {
 		}
 		return nil
 	}
-	lower := strings.ToLower(v)
 	switch {
-	case strings.HasPrefix(lower, "arn:"):
+	case hasPrefixFold(v, "arn:"):
 		if e, ok := parseARN(v); ok {
 			return []Endpoint{e}
 		}
 		return nil
-	case strings.HasPrefix(lower, "jdbc:"):
+	case hasPrefixFold(v, "jdbc:"):
 		return parseJDBC(v)
 	case strings.Contains(v, "://"):
 		return parseURL(v)
@@ -116,7 +120,9 @@ func parseOne(v string, hint, bucketHint bool) []Endpoint {
 	if strings.Contains(v, "=") {
 		return parseKeyValueDSN(v)
 	}
-	if p, err := netip.ParsePrefix(v); err == nil {
+	if !mayBeIP(v) {
+		// not an address or block: skip the parsers' allocations
+	} else if p, err := netip.ParsePrefix(v); err == nil {
 		if p.IsSingleIP() {
 			return []Endpoint{ipEndpoint(p.Addr(), "")}
 		}
@@ -129,6 +135,30 @@ func parseOne(v string, hint, bucketHint bool) []Endpoint {
 		return []Endpoint{e}
 	}
 	return nil
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// mayBeIP reports whether s could be an IP address or block: IPv4 starts
+// with a digit, IPv6 holds two colons or more.
+func mayBeIP(s string) bool {
+	return s != "" && (s[0] >= '0' && s[0] <= '9' || strings.Count(s, ":") >= 2)
+}
+
+// hints are what a key's words say about its value, decided once per key.
+type hints struct{ host, bucket bool }
+
+var hintCache sync.Map // key → hints
+
+func keyHints(key string) hints {
+	if h, ok := hintCache.Load(key); ok {
+		return h.(hints)
+	}
+	h := hints{host: hostHint(key), bucket: HasWord(key, "bucket", "buckets")}
+	hintCache.Store(key, h)
+	return h
 }
 
 // bucketName is an S3 bucket name (also valid for GCS).
@@ -154,7 +184,9 @@ func parseHostPort(v string, hint bool) (Endpoint, bool) {
 	if port != "" && !validPort(port) {
 		return Endpoint{}, false
 	}
-	if a, err := netip.ParseAddr(host); err == nil {
+	if !mayBeIP(host) {
+		// a name
+	} else if a, err := netip.ParseAddr(host); err == nil {
 		if port == "" && !hint {
 			return Endpoint{}, false // "1.2.3.4" could be a version
 		}
@@ -193,16 +225,20 @@ func ValidHostName(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
 	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 				return false
 			}
+			continue
 		}
+		l := s[start:i]
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		start = i + 1
 	}
 	return true
 }
@@ -334,6 +370,9 @@ var (
 	s3Virtual = regexp.MustCompile(`^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$`)
 	// s3Path is the service host of a path-style URL: s3.amazonaws.com/bucket.
 	s3Path = regexp.MustCompile(`^s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$`)
+	// azureStorage is an Azure storage account's service host:
+	// account.blob.core.windows.net (and dfs, queue, file, table).
+	azureStorage = regexp.MustCompile(`^([a-z0-9]{3,24})\.(blob|dfs|queue|file|table)\.core\.windows\.net$`)
 	// sqsHost is sqs.eu-west-1.amazonaws.com or the legacy eu-west-1.queue.amazonaws.com.
 	sqsHost = regexp.MustCompile(`^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$`)
 )
@@ -346,6 +385,14 @@ func awsResource(host, path string) (Endpoint, bool) {
 	}
 	if s3Path.MatchString(host) && seg[0] != "" && bucketName.MatchString(seg[0]) {
 		return Endpoint{Kind: Bucket, ID: "s3://" + seg[0]}, true
+	}
+	if m := azureStorage.FindStringSubmatch(host); m != nil && seg[0] != "" {
+		// One storage account holds each environment's container.
+		kind := Bucket
+		if m[2] == "queue" {
+			kind = Queue
+		}
+		return Endpoint{Kind: kind, ID: "azure://" + m[1] + "." + m[2] + "/" + strings.ToLower(seg[0])}, true
 	}
 	if host == "storage.googleapis.com" && seg[0] != "" && bucketName.MatchString(seg[0]) {
 		return Endpoint{Kind: Bucket, ID: "gs://" + seg[0]}, true
@@ -457,6 +504,9 @@ var goMySQL = regexp.MustCompile(`^[^@/\s]*@tcp\(([^)]+)\)`)
 
 // parseGoMySQL reads user:pass@tcp(host:3306)/db.
 func parseGoMySQL(v string) []Endpoint {
+	if !strings.Contains(v, "@tcp(") {
+		return nil
+	}
 	m := goMySQL.FindStringSubmatch(v)
 	if m == nil {
 		return nil
@@ -577,7 +627,9 @@ var notHostWords = map[string]bool{
 }
 
 // HostHint reports whether a key's words say it holds a host or an address.
-func HostHint(key string) bool {
+func HostHint(key string) bool { return keyHints(key).host }
+
+func hostHint(key string) bool {
 	words := Words(key)
 	n := len(words)
 	if n == 0 || notHostWords[words[n-1]] && !(words[n-1] == "name" && n > 1 && (words[n-2] == "host" || words[n-2] == "server")) {

@@ -60,6 +60,8 @@ func TestParse(t *testing.T) {
 		{"bucket virtual host", "ASSETS", "https://shop-assets.s3.eu-west-1.amazonaws.com/img/a.png", "bucket:s3://shop-assets"},
 		{"bucket path style", "ASSETS", "https://s3.amazonaws.com/shop-assets/a.png", "bucket:s3://shop-assets"},
 		{"gcs", "x", "gs://shop-backups/x", "bucket:gs://shop-backups"},
+		{"azure blob container", "STORAGE_BASE_URL", "https://aggregationdata.blob.core.windows.net/Production/x.csv", "bucket:azure://aggregationdata.blob/production"},
+		{"azure storage account", "STORAGE_URL", "https://aggregationdata.blob.core.windows.net/", "url:aggregationdata.blob.core.windows.net"},
 		{"S3 ARN", "resource", "arn:aws:s3:::shop-exports/*", "bucket:s3://shop-exports"},
 		{"SQS URL", "QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/111122223333/orders", "queue:arn:aws:sqs:eu-west-1:111122223333:orders@111122223333"},
 		{"SQS ARN", "queue", "arn:aws:sqs:eu-west-1:111122223333:orders", "queue:arn:aws:sqs:eu-west-1:111122223333:orders@111122223333"},

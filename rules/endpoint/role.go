@@ -1,5 +1,7 @@
 package endpoint
 
+import "sync"
+
 // Role says what a setting does with the endpoints its value names, read
 // from the words of its key. Only outbound settings (the application
 // connects to the endpoint) can make one environment reach another's
@@ -53,10 +55,18 @@ var roleWords = map[string]Role{
 // word with a role other than Outbound decides (CORS_ALLOWED_ORIGINS is
 // Inbound, OTEL_EXPORTER_OTLP_ENDPOINT Operations, HELP_URL Link).
 func KeyRole(key string) Role {
+	if r, ok := roleCache.Load(key); ok {
+		return r.(Role)
+	}
+	role := Outbound
 	for _, w := range Words(key) {
 		if r, ok := roleWords[w]; ok {
-			return r
+			role = r
+			break
 		}
 	}
-	return Outbound
+	roleCache.Store(key, role)
+	return role
 }
+
+var roleCache sync.Map // key → Role
