@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +58,7 @@ func (r *Registry) CollectEnvironment(ctx context.Context, env config.Environmen
 			}
 			start := time.Now()
 			res, keyID, err := r.collectSource(ctx, src, deps)
-			err = scrubError(err)
+			err = withoutSourceName(scrubError(err), src)
 			keyID = fingerprintKeyID(res, keyID, deps.Redactor)
 			took := time.Since(start)
 			st := snapshot.SourceStatus{Name: src.Name, Kind: src.Kind, OK: err == nil, Resources: len(res), DurationMS: took.Milliseconds(), RedactionKeyID: keyID}
@@ -153,6 +154,20 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// withoutSourceName drops a leading "KIND source NAME: " from a source's
+// error: SourceError (and the report's source list) name the environment,
+// the source and its kind already, so the message says them once.
+func withoutSourceName(err error, src config.Source) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, src.Kind+" source "+src.Name+": "); ok {
+		return &scrubbedError{err: err, msg: rest}
+	}
+	return err
+}
 
 func scrubError(err error) error {
 	if err == nil {

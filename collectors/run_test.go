@@ -136,3 +136,33 @@ func TestSourceErrorsScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceNamedOnce: a collector's "KIND source NAME: " prefix is dropped,
+// since the runner's SourceError names environment, source and kind.
+func TestSourceNamedOnce(t *testing.T) {
+	cause := &snapshot.InputError{File: "bad.yaml", Line: 3, Msg: "invalid YAML"}
+	failing := &fakeCollector{err: fmt.Errorf("files source s1: %w", cause)}
+	other := &fakeCollector{err: errors.New("files source someone-else: kept")}
+	reg, err := NewRegistry(kind("files", failing), kind("other", other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := config.Environment{Name: "prod", Sources: []config.Source{src(t, "s1", "files"), src(t, "s2", "other")}}
+	snap, errs := reg.CollectEnvironment(context.Background(), env, Deps{Redactor: snapshot.NewRedactor([]byte("k"))}, nil, func() time.Time { return time.Unix(0, 0) })
+	if len(errs) != 2 {
+		t.Fatalf("errors %v", errs)
+	}
+	if got := errs[0].Error(); got != "prod: source s1 (files): bad.yaml:3: invalid YAML" {
+		t.Errorf("error = %q", got)
+	}
+	if snap.Sources[0].Error != "bad.yaml:3: invalid YAML" {
+		t.Errorf("recorded error = %q", snap.Sources[0].Error)
+	}
+	var ie *snapshot.InputError
+	if !errors.As(errs[0], &ie) {
+		t.Error("the error lost its cause's type (exit 2 for bad input depends on it)")
+	}
+	if got := errs[1].Error(); !strings.Contains(got, "files source someone-else: kept") {
+		t.Errorf("a prefix naming another source was dropped: %q", got)
+	}
+}

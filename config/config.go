@@ -229,27 +229,7 @@ func Parse(data []byte, file string) (*Config, error) {
 }
 
 func yamlSyntaxError(file string, data []byte, err error) error {
-	if derr := yamlbound.DepthError(data, file, err); derr != nil {
-		return derr
-	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-		if i := strings.Index(msg, ": "); i > 0 {
-			msg = msg[i+2:]
-		}
-	}
-	if line == 0 {
-		// Some parser errors carry no line; find what they name, else say line 1.
-		line = 1
-		if strings.HasPrefix(msg, "unknown anchor '") {
-			name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
-			if i := bytes.Index(data, []byte("*"+name)); i >= 0 {
-				line, _ = snapshot.LineCol(data, int64(i))
-			}
-		}
-	}
-	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
+	return yamlbound.SyntaxError(data, file, err)
 }
 
 // valueNode returns the value node of key in a mapping, or the mapping itself.

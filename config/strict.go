@@ -189,6 +189,35 @@ func (d *strictDecoder) decodeStruct(n *yaml.Node, v reflect.Value, field string
 		seen[k.Value] = true
 		d.decode(val, v.Field(idx), joinField(field, k.Value))
 	}
+	d.checkRequired(n, t, seen, field)
+}
+
+// checkRequired reports the required keys a mapping lacks, beside its
+// other problems (an unknown "dsn" must not hide the missing dsn_env). A
+// field tagged required:"HINT" is required; fields with the same HINT are
+// alternatives (path or paths), reported at the first.
+func (d *strictDecoder) checkRequired(n *yaml.Node, t reflect.Type, seen map[string]bool, field string) {
+	satisfied := map[string]bool{}
+	var hints []string
+	first := map[string]string{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		hint := f.Tag.Get("required")
+		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if hint == "" || name == "" || name == "-" {
+			continue
+		}
+		if _, ok := first[hint]; !ok {
+			first[hint] = name
+			hints = append(hints, hint)
+		}
+		satisfied[hint] = satisfied[hint] || seen[name]
+	}
+	for _, h := range hints {
+		if !satisfied[h] {
+			d.fail(n, joinField(field, first[h]), "missing: %s", h)
+		}
+	}
 }
 
 func joinField(a, b string) string {

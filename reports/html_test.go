@@ -255,3 +255,53 @@ func TestHTMLRequestWatchCanFail(t *testing.T) {
 		t.Fatalf("the watch missed the request to %s (requests seen: %v)", srv.URL, w.requests)
 	}
 }
+
+// TestHTMLRuleNamesBreakBetweenWords narrows the page until rule ids wrap:
+// each may break after a hyphen, never inside a word (values may break
+// anywhere: a DSN has no word to keep whole).
+func TestHTMLRuleNamesBreakBetweenWords(t *testing.T) {
+	ctx, cancel := browser(t)
+	defer cancel()
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, render(t, "html", historyReport(), Options{FailOn: rules.Warning}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// For every rule id: where its characters move to a new line.
+	const breaks = `Array.from(document.querySelectorAll("code.rule")).filter(el => el.offsetParent !== null).map(el => {
+  const text = el.textContent, node = el.firstChild, tops = [];
+  for (let i = 0; i < text.length; i++) {
+    const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+    tops.push(Math.round(r.getBoundingClientRect().top));
+  }
+  const at = [];
+  for (let i = 1; i < text.length; i++) if (tops[i] > tops[i - 1]) at.push(text.slice(0, i) + "|" + text.slice(i));
+  return at;
+})`
+	var got [][]string
+	var png []byte
+	err := chromedp.Run(ctx,
+		chromedp.EmulateViewport(420, 900),
+		chromedp.Navigate(fileURL(page)),
+		chromedp.WaitVisible("#findings", chromedp.ByQuery),
+		chromedp.Evaluate(breaks, &got),
+		chromedp.FullScreenshot(&png, 100),
+	)
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	wrapped := 0
+	for _, at := range got {
+		for _, b := range at {
+			wrapped++
+			if before, _, _ := strings.Cut(b, "|"); !strings.HasSuffix(before, "-") {
+				t.Errorf("a rule id breaks inside a word: %s", b)
+			}
+		}
+	}
+	if len(got) == 0 || wrapped == 0 {
+		t.Errorf("no rule id wraps at 420 px (%v): the test proves nothing", got)
+	}
+	if d := os.Getenv("ENVPARITY_SCREENSHOT_DIR"); d != "" {
+		_ = os.WriteFile(filepath.Join(d, "report-narrow.png"), png, 0o644)
+	}
+}

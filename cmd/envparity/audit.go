@@ -55,7 +55,7 @@ type trustFlags struct {
 
 func (t *trustFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&t.restricted, "restricted", false, "treat the config as not trusted (say, from a pull request): no exec, no request_headers_env, no file outside the config's directory, only the hosts and credentials the --trusted-config uses (also: "+restrictedEnv+"=1; see docs/security.md)")
-	c.Flags().StringVar(&t.trustedConfig, "trusted-config", "", "the trusted config (from the protected branch) whose http hosts, AWS profiles and roles, DSN variables and remote state a restricted config may use; implies --restricted")
+	c.Flags().StringVar(&t.trustedConfig, "trusted-config", "", "the trusted config `FILE` (from the protected branch) whose http hosts, AWS profiles and roles, DSN variables and remote state a restricted config may use; implies --restricted")
 }
 
 // on reports whether restricted mode is in force: a flag, or
@@ -141,7 +141,7 @@ or the files --format FORMAT=FILE names.`,
 	cfg.register(c)
 	c.Flags().StringSliceVar(&envs, "env", nil, "the environments to audit, `ENV`[,ENV...] or repeated (default: all in the config); must include the reference")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
-	out.register(c)
+	out.register(c, "no progress, no notes (a missing baseline, a Slack delivery)")
 	trust.register(c)
 	return c
 }
@@ -257,7 +257,7 @@ prod=a.json,b.json" merges the parts and refuses parts that overlap
 	cfg.register(c)
 	c.Flags().StringSliceVar(&envs, "env", nil, "the environment `ENV` to snapshot (one)")
 	c.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to `FILE` or s3://bucket/key instead of stdout")
-	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on stderr but errors and warnings (no progress)")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print on stderr only errors and warnings: no progress")
 	c.Flags().StringSliceVar(&sources, "source", nil, "collect only these sources of the environment, `NAME`[,NAME...]")
 	c.Flags().StringSliceVar(&accounts, "account", nil, "collect only these accounts (ids or names) of the selected sources, `ACCOUNT`[,ACCOUNT...]: a shard")
 	c.Flags().StringSliceVar(&regions, "region", nil, "collect only these regions of the selected sources, `REGION`[,REGION...]: a shard")
@@ -347,7 +347,7 @@ it).`,
 	c.Flags().StringVar(&reference, "reference", "", "the environment `ENV` the others are compared against (default: see above)")
 	c.Flags().BoolVar(&explain, "explain-matching", false, "print on stderr how every resource's match key was derived")
 	c.Flags().StringArrayVar(&envFiles, "env", nil, "the snapshot files of environment NAME (globs allowed), merged into one, as `NAME=FILE[,FILE...]`; repeatable")
-	out.register(c)
+	out.register(c, "not the reference chosen, no notes (a missing baseline, a Slack delivery)")
 	return c
 }
 

@@ -27,7 +27,7 @@ func (f *configFlag) register(c *cobra.Command) { f.registerOn(c.Flags()) }
 // registerOn registers -c in a flag set (a command's persistent flags, for
 // a command whose subcommands all read the config).
 func (f *configFlag) registerOn(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.path, "config", "c", defaultConfig, "the config `FILE`")
+	fs.StringVarP(&f.path, "config", "c", defaultConfig, "read the config from `FILE`")
 	f.flag = fs.Lookup("config")
 }
 

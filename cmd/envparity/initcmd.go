@@ -104,11 +104,11 @@ without --force.`,
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&output, "output", "o", "", "the file to write (default DIR/envparity.yaml)")
+	c.Flags().StringVarP(&output, "output", "o", "", "the `FILE` to write (default DIR/envparity.yaml)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the config instead of writing it")
 	c.Flags().BoolVar(&force, "force", false, "overwrite an existing config")
 	c.Flags().BoolVar(&live, "live", false, "write the sources that need credentials or a network (AWS profiles, Terraform state in S3, databases) active, not commented out")
-	c.Flags().StringSliceVar(&envs, "env", nil, "the environments to write, the reference first (default: production and the closest pre-production environment found)")
+	c.Flags().StringSliceVar(&envs, "env", nil, "the environments to write, `ENV`[,ENV...] or repeated, the reference first (default: production and the closest pre-production environment found)")
 	return c
 }
 

@@ -37,14 +37,15 @@ type outputFlags struct {
 	storeErr error
 }
 
-func (o *outputFlags) register(c *cobra.Command) {
+// register adds the output flags to c; quiet says what -q silences there.
+func (o *outputFlags) register(c *cobra.Command, quiet string) {
 	c.Flags().StringArrayVar(&o.formats, "format", nil, "report `FORMAT` or FORMAT=FILE, repeatable; FILE may be s3://bucket/key ("+strings.Join(reports.Names(), ", ")+"). The one without =FILE goes to stdout (or -o); when every format names a FILE, the table does")
 	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report that would go to stdout (the format without =FILE, else the table) to `FILE` instead")
 	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this `SEVERITY`: error, warning, info or never")
 	c.Flags().StringVar(&o.show, "show", "info", "display findings at or above this `SEVERITY` (info, warning, error) in the human formats (table, markdown, html, slack); json, junit, sarif and github keep all, and the exit code is unchanged")
 	c.Flags().StringVar(&o.baseline, "baseline", "", "an earlier JSON report (`FILE` or s3://bucket/key): mark findings new, still open or resolved, and carry their age")
 	c.Flags().BoolVar(&o.baselineMissingOK, "baseline-missing-ok", false, "a --baseline that does not exist yet (a first run) is no error: every finding is new")
-	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors and warnings (no progress, no notes)")
+	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print on stderr only errors and warnings: "+quiet)
 	o.slack.register(c)
 	_ = c.RegisterFlagCompletionFunc("format", completeFormats)
 	_ = c.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warning", "info", "never"}, cobra.ShellCompDirectiveNoFileComp))

@@ -52,9 +52,9 @@ func (p *progress) Done(env, source string, n int, took time.Duration, err error
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 	if err != nil {
-		fmt.Fprintf(p.w, "FAILED %s/%s after %s: %v\n", env, source, took.Round(time.Millisecond), firstLine(err.Error()))
+		fmt.Fprintf(p.w, "FAILED %s/%s after %s: %v\n", env, source, humanDuration(took), firstLine(err.Error()))
 	} else {
-		fmt.Fprintf(p.w, "done %s/%s: %d resource(s) in %s\n", env, source, n, took.Round(time.Millisecond))
+		fmt.Fprintf(p.w, "done %s/%s: %d resource(s) in %s\n", env, source, n, humanDuration(took))
 	}
 	if p.live {
 		p.redraw()
@@ -75,6 +75,23 @@ func (p *progress) redraw() {
 		line = line[:p.width-2] + "…"
 	}
 	fmt.Fprint(p.w, "\r\033[K"+line)
+}
+
+// humanDuration writes every duration in one format: milliseconds under a
+// second ("<1ms", "5ms", "850ms"), then seconds to a tenth ("1.5s",
+// "42.0s"), then minutes and seconds ("2m05s"). Rounding time.Duration
+// to the millisecond printed "0s" beside "5ms".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return "<1ms"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 func firstLine(s string) string {

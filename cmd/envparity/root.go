@@ -126,15 +126,115 @@ environments, lets rules decide what is drift, and reports it.
 Source kinds: ` + strings.Join(a.registry.Names(), ", ") + `
 Report formats: ` + strings.Join(reports.Names(), ", ") + `
 
-Exit codes: 0 no finding at or above --fail-on; 1 drift found; 2 usage or
-config error; 3 a source could not be collected (fail closed); 4 a report
-could not be delivered.`,
+Every command's --help has examples and its exit codes.`,
+		Example: `  envparity init --dry-run                   # a first config from the files that tell environments apart
+  envparity validate                         # check ./envparity.yaml
+  envparity audit                            # collect, compare, report; exit 1 on drift
+  envparity audit --format html=report.html  # the table on screen, a report to share
+  envparity rules explain read-replicas      # what a rule checks, why, how to fix`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Flags().BoolP("version", "v", false, "print the version, commit and build date (as envparity version does)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(a.initCommand(), a.auditCommand(), a.snapshotCommand(), a.diffCommand(), a.rulesCommand(), a.validateCommand(), a.versionCommand(), a.reportCommand())
+	ver, rev, built := buildInfo()
+	root.Version = ver
+	root.SetVersionTemplate(versionLine(ver, rev, built) + "\n")
+	a.completionCommand(root)
+	// Every command's help ends with its exit codes.
+	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + `{{with index .Annotations "exit-codes"}}
+
+Exit codes:
+{{.}}{{end}}
+`)
+	for _, c := range allCommands(root) {
+		if codes, ok := exitCodeHelp[c.CommandPath()]; ok {
+			if c.Annotations == nil {
+				c.Annotations = map[string]string{}
+			}
+			c.Annotations["exit-codes"] = codes
+		}
+	}
 	return root
+}
+
+// allCommands lists c and every command under it.
+func allCommands(c *cobra.Command) []*cobra.Command {
+	out := []*cobra.Command{c}
+	for _, sub := range c.Commands() {
+		out = append(out, allCommands(sub)...)
+	}
+	return out
+}
+
+// The exit codes each command can end with, for its help (README § Exit codes).
+const (
+	exitCodesReport = `  0  no finding at or above --fail-on (default error)
+  1  drift: a finding at or above --fail-on
+  2  usage or config error, or bad input (a malformed file): file, line, column and field are named
+  3  incomplete: a source could not be collected, or something could not be checked
+     (fingerprints of different redaction keys); the report is still written (fail closed)
+  4  a report could not be delivered (Slack, an object store); every other output was written`
+	exitCodesConfig = `  0  success
+  2  usage or config error: file, line, column and field are named`
+)
+
+var exitCodeHelp = map[string]string{
+	"envparity audit":  exitCodesReport,
+	"envparity diff":   exitCodesReport,
+	"envparity report": exitCodesReport,
+	"envparity snapshot": `  0  every source was collected and the snapshot written
+  2  usage or config error: file, line, column and field are named
+  3  a source could not be collected: the snapshot is still written, recording the failure
+  4  the snapshot could not be stored in the object store`,
+	"envparity validate":              "  0  the config is valid (expired waivers are warned about)\n  2  the config is not valid: every problem with file, line, column and field",
+	"envparity rules":                 exitCodesConfig,
+	"envparity rules list":            exitCodesConfig,
+	"envparity rules explain":         "  0  success\n  2  no such rule, or a config error",
+	"envparity init":                  "  0  the config was written (or printed with --dry-run)\n  2  usage error, an existing config without --force, or nothing to compare",
+	"envparity version":               "  0  always",
+	"envparity completion":            "  0  the script was printed\n  2  an unknown shell",
+	"envparity completion bash":       "  0  the script was printed",
+	"envparity completion zsh":        "  0  the script was printed",
+	"envparity completion fish":       "  0  the script was printed",
+	"envparity completion powershell": "  0  the script was printed",
+	"envparity": `  0  success; for audit, diff and report: no finding at or above --fail-on
+  1  drift found at or above --fail-on
+  2  usage or config error
+  3  a source could not be collected (fail closed)
+  4  a report could not be delivered`,
+}
+
+// completionCommand adds "completion SHELL" with examples, refusing an
+// unknown shell (exit 2) where cobra's default printed its help and
+// exited 0.
+func (a *app) completionCommand(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	var c *cobra.Command
+	for _, sub := range root.Commands() {
+		if sub.Name() == "completion" {
+			c = sub
+		}
+	}
+	if c == nil {
+		return
+	}
+	shells := make([]string, 0, len(c.Commands()))
+	for _, sub := range c.Commands() {
+		shells = append(shells, sub.Name())
+		sub.Example = fmt.Sprintf("  source <(envparity completion %[1]s)\n  envparity completion %[1]s > ~/.envparity-completion.%[1]s", sub.Name())
+	}
+	c.Example = `  source <(envparity completion bash)
+  envparity completion zsh > "${fpath[1]}/_envparity"
+  envparity completion fish > ~/.config/fish/completions/envparity.fish`
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageError("completion: name a shell (%s)", strings.Join(shells, ", "))
+		}
+		return usageError("completion: unknown shell %q (%s)", args[0], strings.Join(shells, ", "))
+	}
 }

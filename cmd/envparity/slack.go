@@ -157,6 +157,6 @@ code follows --fail-on as for audit; 4 when a Slack delivery failed.`,
 			return a.settle(&out, verdict(rep, nil, failOn))
 		},
 	}
-	out.register(c)
+	out.register(c, "no notes (a missing baseline, a Slack delivery)")
 	return c
 }

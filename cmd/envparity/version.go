@@ -55,13 +55,18 @@ func buildInfo() (ver, rev, built string) {
 
 func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version, commit, build date and file format versions",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version, commit, build date and file format versions",
+		Args:    cobra.NoArgs,
+		Example: "  envparity version\n  envparity --version",
 		Run: func(*cobra.Command, []string) {
-			ver, rev, built := buildInfo()
-			fmt.Fprintf(a.stdout, "envparity %s (commit %s, built %s, %s %s/%s; snapshot schema %d, report schema %d)\n",
-				ver, rev, built, runtime.Version(), runtime.GOOS, runtime.GOARCH, snapshot.SchemaVersion, rules.ReportSchema)
+			fmt.Fprintln(a.stdout, versionLine(buildInfo()))
 		},
 	}
+}
+
+// versionLine is what "envparity version" and "envparity --version" print.
+func versionLine(ver, rev, built string) string {
+	return fmt.Sprintf("envparity %s (commit %s, built %s, %s %s/%s; snapshot schema %d, report schema %d)",
+		ver, rev, built, runtime.Version(), runtime.GOOS, runtime.GOARCH, snapshot.SchemaVersion, rules.ReportSchema)
 }

@@ -40,7 +40,7 @@ const RedactionKeyEnv = redactionkey.Env
 const MaxOutput = 64 << 20
 
 type options struct {
-	Command []string          `yaml:"command"`
+	Command []string          `yaml:"command" required:"the program and its arguments as a list, e.g. [./scripts/facts.sh, --env, prod]"`
 	Timeout config.Duration   `yaml:"timeout"`
 	Env     map[string]string `yaml:"env"`
 }

@@ -29,8 +29,8 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	Paths  []string `yaml:"paths"`
-	Path   string   `yaml:"path"`
+	Paths  []string `yaml:"paths" required:"list the config files (globs allowed)"`
+	Path   string   `yaml:"path" required:"list the config files (globs allowed)"`
 	Format string   `yaml:"format"`
 }
 

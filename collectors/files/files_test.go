@@ -157,7 +157,7 @@ func TestCollectErrors(t *testing.T) {
 		{"missing file", "[good.yaml, missing.yaml]", false, "missing.yaml does not exist", 1},
 		{"glob matches nothing", "['nothing-*.yaml']", false, "no file matches", 0},
 		{"directory", "[sub.yaml]", false, "is a directory", 0},
-		{"malformed", "[good.yaml, bad.yaml]", true, "bad.yaml:2: invalid YAML", 1},
+		{"malformed", "[good.yaml, bad.yaml]", true, "bad.yaml:1:4: invalid YAML: sequence end token ']' not found", 1},
 		{"unknown format", "[app.ini]", true, "cannot tell the format", 0},
 	}
 	for _, tt := range tests {

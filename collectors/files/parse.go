@@ -374,56 +374,18 @@ func yamlValue(n *yaml.Node, file string, depth int) (any, error) {
 	return nil, &snapshot.InputError{File: file, Line: n.Line, Col: n.Column, Msg: "unsupported YAML node"}
 }
 
-// yamlError turns a yaml.v3 error ("yaml: line 3: …") into a positioned one.
+// yamlError turns a yaml.v3 error ("yaml: line 3: …") into one positioned
+// at the line and column where the document goes wrong.
 func yamlError(data []byte, file string, err error) error {
-	if derr := yamlbound.DepthError(data, file, err); derr != nil {
-		return derr
-	}
-	line, msg := YAMLErrorLine(err)
-	line = ClampLine(data, line)
-	return &snapshot.InputError{File: file, Line: line, Msg: "invalid YAML: " + msg}
+	return yamlbound.SyntaxError(data, file, err)
 }
 
-// ClampLine limits a reported line to the lines of data: at the end of
-// input yaml.v3 reports the line after the last one.
-func ClampLine(data []byte, line int) int {
-	n := 1
-	for i, c := range data {
-		if c == '\n' || (c == '\r' && (i+1 >= len(data) || data[i+1] != '\n')) {
-			n++
-		}
-	}
-	if line > n {
-		return n
-	}
-	return line
-}
-
-// yamlParserProblems start the messages of yaml.v3's parser (as opposed to
-// its scanner). For those, yaml.v3 reports the 0-based line of the
-// construct it was parsing (gopkg.in/yaml.v3 decode.go, parser.fail).
-var yamlParserProblems = []string{"did not find expected", "found undefined tag handle", "found duplicate %", "found incompatible YAML document"}
+// ClampLine limits a reported line to the lines of data (yamlbound.ClampLine).
+func ClampLine(data []byte, line int) int { return yamlbound.ClampLine(data, line) }
 
 // YAMLErrorLine reads the 1-based line and the message of a yaml.v3 syntax
-// error, correcting yaml.v3's off-by-one line for parser errors: the line
-// is then where the unterminated construct (a flow sequence, a block
-// mapping) starts. Line 0 means unknown.
-func YAMLErrorLine(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-		if i := strings.Index(msg, ": "); i > 0 {
-			msg = msg[i+2:]
-		}
-	}
-	for _, p := range yamlParserProblems {
-		if strings.HasPrefix(msg, p) {
-			line++
-			break
-		}
-	}
-	return line, msg
-}
+// error (yamlbound.V3ErrorLine).
+func YAMLErrorLine(err error) (int, string) { return yamlbound.V3ErrorLine(err) }
 
 func parseJSON(data []byte, file string) (map[string]any, error) {
 	if err := snapshot.CheckJSON(data, file, snapshot.MaxDepth); err != nil {

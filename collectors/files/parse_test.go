@@ -58,10 +58,11 @@ func TestParseErrors(t *testing.T) {
 		line, col int
 		msg       string
 	}{
-		{"yaml syntax", YAML, "a: 1\nb: [1, 2\n", 2, 0, "invalid YAML: did not find expected ',' or ']'"}, // where the flow starts
-		{"yaml syntax at the end", YAML, "[1, 2\n", 2, 0, "invalid YAML"},
-		{"yaml block mapping", YAML, "a:\n  b: 1\n c: 2\n", 3, 0, "did not find expected key"},
-		{"yaml scanner error", YAML, "a: 1\nb: @x\n", 2, 0, "cannot start any token"},
+		// Syntax errors point at the offending token (yamlbound.SyntaxError).
+		{"yaml syntax", YAML, "a: 1\nb: [1, 2\n", 2, 4, "invalid YAML: sequence end token ']' not found"}, // where the flow starts
+		{"yaml syntax at the end", YAML, "[1, 2\n", 1, 1, "invalid YAML"},
+		{"yaml block mapping", YAML, "a:\n  b: 1\n c: 2\n", 3, 2, "value is not allowed in this context"},
+		{"yaml scanner error", YAML, "a: 1\nb: @x\n", 2, 4, "'@' is a reserved character"},
 		{"yaml duplicate", YAML, "a: 1\na: " + secret + "\n", 2, 1, "duplicate key"},
 		{"yaml not a mapping", YAML, "- a\n- b\n", 1, 1, "expected a mapping"},
 		{"json syntax", JSON, "{\n  \"a\": " + secret + "\n}", 2, 8, "invalid JSON"},

@@ -45,7 +45,7 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	URL               string            `yaml:"url"`
+	URL               string            `yaml:"url" required:"the URL to fetch"`
 	Method            string            `yaml:"method"`
 	JSON              []string          `yaml:"json"`
 	Headers           []string          `yaml:"headers"`

@@ -36,8 +36,8 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	Paths []string `yaml:"paths"`
-	Path  string   `yaml:"path"`
+	Paths []string `yaml:"paths" required:"the rendered manifest files (globs allowed)"`
+	Path  string   `yaml:"path" required:"the rendered manifest files (globs allowed)"`
 }
 
 // Collector reads manifest files.

@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -43,7 +44,7 @@ const DefaultTimeout = 30 * time.Second
 const DefaultNullSampleRows = 1000
 
 type options struct {
-	DSNEnv         string          `yaml:"dsn_env"`
+	DSNEnv         string          `yaml:"dsn_env" required:"the environment variable holding the DSN (the DSN itself never goes in the config)"`
 	Schemas        []string        `yaml:"schemas"`
 	ExcludeTables  []string        `yaml:"exclude_tables"`
 	Timeout        config.Duration `yaml:"timeout"`
@@ -122,7 +123,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	defer s.close()
 	res, err := c.collect(ctx, s)
 	if err != nil {
-		return res, scrub(fmt.Errorf("collect mysql source %s: %w", c.name, err), dsn)
+		return res, scrub(err, dsn)
 	}
 	return res, nil
 }
@@ -176,11 +177,11 @@ func parseDSN(dsn string) (*mysql.Config, error) {
 // begin connects and opens the read-only transaction every query runs in.
 func (c *Collector) begin(ctx context.Context, dsn string) (*session, error) {
 	if strings.TrimSpace(dsn) == "" {
-		return nil, fmt.Errorf("mysql source %s: environment variable %s is empty or unset", c.name, c.dsnEnv)
+		return nil, fmt.Errorf("environment variable %s (dsn_env) is empty or unset", c.dsnEnv)
 	}
 	cfg, err := parseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("mysql source %s: the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.name, c.dsnEnv)
+		return nil, fmt.Errorf("the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.dsnEnv)
 	}
 	// The server's statement timeout fires first; the client's I/O
 	// timeouts only catch a server that stopped answering at all.
@@ -188,18 +189,18 @@ func (c *Collector) begin(ctx context.Context, dsn string) (*session, error) {
 	cfg.Logger = nopLogger{}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("mysql source %s: %w", c.name, err)
+		return nil, fmt.Errorf("the DSN in %s: %w", c.dsnEnv, err)
 	}
 	s := &session{db: sql.OpenDB(connector)}
 	s.db.SetMaxOpenConns(1)
 	s.conn, err = s.db.Conn(ctx)
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("connect to mysql source %s ($%s): %w", c.name, c.dsnEnv, err)
+		return nil, connectError(err, cfg, c.dsnEnv)
 	}
 	if err := s.conn.QueryRowContext(ctx, "SELECT VERSION()").Scan(&s.version); err != nil {
 		s.close()
-		return nil, fmt.Errorf("connect to mysql source %s ($%s): %w", c.name, c.dsnEnv, err)
+		return nil, connectError(err, cfg, c.dsnEnv)
 	}
 	s.mariadb = strings.Contains(strings.ToLower(s.version), "mariadb")
 	secs := c.timeout.Seconds()
@@ -210,16 +211,47 @@ func (c *Collector) begin(ctx context.Context, dsn string) (*session, error) {
 	for _, q := range []string{timeout, "SET SESSION TRANSACTION READ ONLY"} {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			s.close()
-			return nil, fmt.Errorf("prepare session on mysql source %s: %w", c.name, err)
+			return nil, fmt.Errorf("prepare read-only session: %w", err)
 		}
 	}
 	s.tx, err = s.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("begin read-only transaction on mysql source %s: %w", c.name, err)
+		return nil, fmt.Errorf("begin read-only transaction: %w", err)
 	}
 	return s, nil
 }
+
+// connectError says why a connection failed, and to what: the server's
+// address, the user and database, and the variable that held the DSN
+// (never the DSN). A refused or unreachable address is said by its
+// innermost cause ("connection refused"), not the dial's restatement of
+// the address.
+func connectError(err error, cfg *mysql.Config, dsnEnv string) error {
+	cause := err.Error()
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		inner := error(opErr)
+		for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
+			inner = u
+		}
+		cause = inner.Error()
+	}
+	as := "user " + cfg.User
+	if cfg.DBName != "" {
+		as += ", database " + cfg.DBName
+	}
+	return &connErr{msg: fmt.Sprintf("cannot connect to %s as %s (DSN from $%s): %s", cfg.Addr, as, dsnEnv, cause), cause: err}
+}
+
+// connErr keeps the driver's error for errors.As while saying only what matters.
+type connErr struct {
+	msg   string
+	cause error
+}
+
+func (e *connErr) Error() string { return e.msg }
+func (e *connErr) Unwrap() error { return e.cause }
 
 // nopLogger keeps the driver from logging (its messages could name hosts
 // and users; never passwords, but envparity logs nothing it does not own).

@@ -349,11 +349,11 @@ func TestFailures(t *testing.T) {
 	tests := []struct {
 		name, dsn, want string
 	}{
-		{"unset", "", "DSN is empty or unset"},
+		{"unset", "", "environment variable DSN (dsn_env) is empty or unset"},
 		{"unparsable", "admin:" + pw + "@tcp(127.0.0.1:3306/db", "cannot be parsed"},
-		{"wrong password", p.DSNAs("envparity", pw, ""), "Access denied"},
-		{"no such database", p.DSNAs("envparity", dbtest.MariaDBPassword, "nope"), "Unknown database"},
-		{"refused", fmt.Sprintf("admin:%s@tcp(127.0.0.1:%d)/", pw, closedPort), "connection refused"},
+		{"wrong password", p.DSNAs("envparity", pw, ""), fmt.Sprintf("cannot connect to 127.0.0.1:%d as user envparity (DSN from $DSN): Error 1045 (28000): Access denied", p.Port)},
+		{"no such database", p.DSNAs("envparity", dbtest.MariaDBPassword, "nope"), fmt.Sprintf("cannot connect to 127.0.0.1:%d as user envparity, database nope (DSN from $DSN): Error 1049 (42000): Unknown database 'nope'", p.Port)},
+		{"refused", fmt.Sprintf("admin:%s@tcp(127.0.0.1:%d)/", pw, closedPort), fmt.Sprintf("cannot connect to 127.0.0.1:%d as user admin (DSN from $DSN): connection refused", closedPort)},
 		{"timeout", fmt.Sprintf("admin:%s@tcp(%s)/", pw, hang.Addr()), "connect"},
 		{"url dsn", fmt.Sprintf("mysql://envparity:%s@127.0.0.1:%d/", pw, p.Port), "Access denied"},
 	}
@@ -366,8 +366,18 @@ func TestFailures(t *testing.T) {
 				t.Fatalf("Collect() = %d resources, no error", len(res))
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "legacy-db") || !strings.Contains(msg, tt.want) {
-				t.Errorf("error %q: want the source name and %q", msg, tt.want)
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q: want %q", msg, tt.want)
+			}
+			// The runner names the environment and source; the collector
+			// says only what went wrong, once.
+			if strings.Contains(msg, "legacy-db") {
+				t.Errorf("error %q repeats the source name", msg)
+			}
+			for _, once := range []string{"connection refused", "Unknown database", "Access denied", "dial tcp"} {
+				if strings.Count(msg, once) > 1 {
+					t.Errorf("error %q says %q more than once", msg, once)
+				}
 			}
 			if strings.Contains(msg, pw) || strings.Contains(msg, dbtest.MariaDBPassword) || (tt.dsn != "" && strings.Contains(msg, tt.dsn)) {
 				t.Errorf("error leaks the password or DSN: %q", msg)

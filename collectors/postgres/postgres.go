@@ -37,7 +37,7 @@ var Kind = collectors.Kind{
 const DefaultTimeout = 30 * time.Second
 
 type options struct {
-	DSNEnv        string          `yaml:"dsn_env"`
+	DSNEnv        string          `yaml:"dsn_env" required:"the environment variable holding the DSN (the DSN itself never goes in the config)"`
 	Schemas       []string        `yaml:"schemas"`
 	ExcludeTables []string        `yaml:"exclude_tables"`
 	Timeout       config.Duration `yaml:"timeout"`
@@ -108,7 +108,7 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 	defer tx.Rollback(context.Background())
 	res, err := c.collect(ctx, tx)
 	if err != nil {
-		return res, scrub(fmt.Errorf("collect postgres source %s: %w", c.name, err), dsn)
+		return res, scrub(err, dsn)
 	}
 	return res, nil
 }
@@ -116,23 +116,23 @@ func (c *Collector) Collect(ctx context.Context) ([]snapshot.Resource, error) {
 // begin connects and opens the read-only transaction every query runs in.
 func (c *Collector) begin(ctx context.Context, dsn string) (*pgx.Conn, pgx.Tx, error) {
 	if strings.TrimSpace(dsn) == "" {
-		return nil, nil, fmt.Errorf("postgres source %s: environment variable %s is empty or unset", c.name, c.dsnEnv)
+		return nil, nil, fmt.Errorf("environment variable %s (dsn_env) is empty or unset", c.dsnEnv)
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// The parser's message may quote the DSN; withhold it.
-		return nil, nil, fmt.Errorf("postgres source %s: the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.name, c.dsnEnv)
+		return nil, nil, fmt.Errorf("the DSN in %s cannot be parsed (details withheld: a DSN may hold a password)", c.dsnEnv)
 	}
 	cfg.ConnectTimeout = c.timeout
 	cfg.RuntimeParams["application_name"] = "envparity"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to postgres source %s ($%s): %w", c.name, c.dsnEnv, err)
+		return nil, nil, connectError(err, c.dsnEnv)
 	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		conn.Close(context.Background())
-		return nil, nil, fmt.Errorf("begin read-only transaction on postgres source %s: %w", c.name, err)
+		return nil, nil, fmt.Errorf("begin read-only transaction: %w", err)
 	}
 	ms := c.timeout.Milliseconds()
 	if ms < 1 {
@@ -151,7 +151,7 @@ func (c *Collector) begin(ctx context.Context, dsn string) (*pgx.Conn, pgx.Tx, e
 		if _, err := tx.Exec(ctx, q); err != nil {
 			tx.Rollback(context.Background())
 			conn.Close(context.Background())
-			return nil, nil, fmt.Errorf("prepare transaction on postgres source %s: %w", c.name, err)
+			return nil, nil, fmt.Errorf("prepare read-only transaction: %w", err)
 		}
 	}
 	return conn, tx, nil

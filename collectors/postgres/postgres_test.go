@@ -385,11 +385,16 @@ func TestFailures(t *testing.T) {
 	tests := []struct {
 		name, dsn, want string
 	}{
-		{"unset", "", "DSN is empty or unset"},
+		{"unset", "", "environment variable DSN (dsn_env) is empty or unset"},
 		{"unparsable", "postgres://admin:" + pw + "@[::1:5432/db?sslmode=disable", "cannot be parsed"},
 		{"wrong password", p.DSNAs("postgres", pw, "shop"), "password authentication failed"},
-		{"no such database", p.DSNAs("postgres", dbtest.PGPassword, "nope"), "does not exist"},
-		{"refused", fmt.Sprintf("postgres://admin:%s@127.0.0.1:%d/db?sslmode=disable", pw, closedPort), "connect"},
+		{"no such database", p.DSNAs("postgres", dbtest.PGPassword, "nope"), fmt.Sprintf(`cannot connect to 127.0.0.1:%d as user postgres, database nope (DSN from $DSN): database "nope" does not exist (FATAL, SQLSTATE 3D000)`, p.Port)},
+		// sslmode=prefer (the default) tries TLS first: the server's answer
+		// to the second attempt is the news, not the TLS refusal.
+		{"no such database, TLS tried first", fmt.Sprintf("postgres://postgres:%s@localhost:%d/nope", dbtest.PGPassword, p.Port), fmt.Sprintf(`cannot connect to 127.0.0.1:%d (localhost) as user postgres, database nope (DSN from $DSN): database "nope" does not exist (FATAL, SQLSTATE 3D000)`, p.Port)},
+		{"wrong password, TLS tried first", fmt.Sprintf("postgres://postgres:%s@localhost:%d/shop", pw, p.Port), `password authentication failed for user "postgres" (FATAL, SQLSTATE 28P01)`},
+		{"refused", fmt.Sprintf("postgres://admin:%s@127.0.0.1:%d/db?sslmode=disable", pw, closedPort), fmt.Sprintf("cannot connect to 127.0.0.1:%d as user admin, database db (DSN from $DSN): connection refused", closedPort)},
+		{"refused, TLS and plain", fmt.Sprintf("postgres://admin:%s@127.0.0.1:%d/db", pw, closedPort), "): connection refused"},
 		{"timeout", fmt.Sprintf("postgres://admin:%s@%s/db?sslmode=disable", pw, hang.Addr()), "timeout"},
 		{"key=value dsn", fmt.Sprintf("host=127.0.0.1 port=%d user=postgres password=%s dbname=shop sslmode=disable", p.Port, pw), "password authentication failed"},
 	}
@@ -402,8 +407,21 @@ func TestFailures(t *testing.T) {
 				t.Fatalf("Collect() = %d resources, no error", len(res))
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "orders-db") || !strings.Contains(msg, tt.want) {
-				t.Errorf("error %q: want the source name and %q", msg, tt.want)
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q: want %q", msg, tt.want)
+			}
+			// The runner names the environment and source; the collector
+			// says only what went wrong, once.
+			if strings.Contains(msg, "orders-db") {
+				t.Errorf("error %q repeats the source name", msg)
+			}
+			for _, once := range []string{"connection refused", "does not exist", "password authentication failed"} {
+				if strings.Count(msg, once) > 1 {
+					t.Errorf("error %q says %q more than once", msg, once)
+				}
+			}
+			if strings.Contains(msg, "tls error") {
+				t.Errorf("error %q leads with a TLS refusal", msg)
 			}
 			if strings.Contains(msg, pw) || strings.Contains(msg, dbtest.PGPassword) || (tt.dsn != "" && strings.Contains(msg, tt.dsn)) {
 				t.Errorf("error leaks the password or DSN: %q", msg)

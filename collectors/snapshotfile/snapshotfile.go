@@ -25,7 +25,7 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	Path string `yaml:"path"`
+	Path string `yaml:"path" required:"the snapshot file to read"`
 }
 
 // Collector reads one snapshot file.

@@ -38,7 +38,7 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	Path    string          `yaml:"path"`
+	Path    string          `yaml:"path" required:"the state file (terraform/prod.tfstate or s3://bucket/key)"`
 	Region  string          `yaml:"region"`
 	Profile string          `yaml:"profile"`
 	Timeout config.Duration `yaml:"timeout"`

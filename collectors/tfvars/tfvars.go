@@ -35,8 +35,8 @@ var Kind = collectors.Kind{
 }
 
 type options struct {
-	Path  string   `yaml:"path"`
-	Paths []string `yaml:"paths"`
+	Path  string   `yaml:"path" required:"the .tfvars file to read"`
+	Paths []string `yaml:"paths" required:"the .tfvars file to read"`
 	// Module is the directory of the Terraform module the variables are
 	// given to: its variable blocks supply the defaults of unset variables.
 	Module string `yaml:"module"`
