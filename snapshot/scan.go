@@ -532,10 +532,10 @@ func (d *scanner) resource(r *Resource) {
 			}
 			r.Tags = map[string]string{}
 			d.object(func(k string) {
-				if _, dup := r.Tags[k]; dup {
-					giveUp()
+				n := len(r.Tags)
+				if r.Tags[k] = d.str(); len(r.Tags) == n {
+					giveUp() // a repeated key: the map did not grow
 				}
-				r.Tags[k] = d.str()
 			})
 		case "attrs":
 			once(&seen, 64)
@@ -554,10 +554,10 @@ func (d *scanner) resource(r *Resource) {
 func (d *scanner) attrs(n int) map[string]any {
 	m := make(map[string]any, n)
 	d.object(func(k string) {
-		if _, dup := m[k]; dup {
-			giveUp()
+		n := len(m)
+		if m[k] = d.value(); len(m) == n {
+			giveUp() // a repeated key: the map did not grow
 		}
-		m[k] = d.value()
 	})
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,15 @@ func TestDecodeOwned(t *testing.T) {
 		got, err := DecodeOwned([]byte(doc), "d.json")
 		if !reflect.DeepEqual(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
 			t.Errorf("DecodeOwned(%q) = %v, %v; Decode: %v, %v", doc, got, err, want, wantErr)
+		}
+	}
+}
+
+func TestValidType(t *testing.T) {
+	re := regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+){2,}$`)
+	for _, s := range []string{"a.b.c", "aws.rds.instance", "a.b", "a..b.c", ".a.b.c", "a.b.c.", "A.b.c", "a.b.c.d", "a-b.c.d", "", "a_1.b_2.c_3", "a.b.c\n", "ä.b.c"} {
+		if got, want := validType(s), re.MatchString(s); got != want {
+			t.Errorf("validType(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }
