@@ -35,7 +35,7 @@ func ReadFile(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
-	return DecodeOwned(data, path)
+	return Decode(data, path)
 }
 
 // Decode parses a snapshot document. Every rejection is an *InputError naming
@@ -55,17 +55,7 @@ func ReadFile(path string) (*Snapshot, error) {
 // leading byte-order mark is ignored.
 func Decode(data []byte, file string) (*Snapshot, error) {
 	data = TrimBOM(data)
-	if s, ok := scanSnapshot(string(data)); ok {
-		return s, nil
-	}
-	return decodeChecked(data, file)
-}
-
-// DecodeOwned is Decode for a caller that hands data over: the snapshot's
-// strings may share data's memory instead of a copy of it (50 MB less for
-// a 50,000-resource file), so the caller must never modify data again.
-func DecodeOwned(data []byte, file string) (*Snapshot, error) {
-	data = TrimBOM(data)
+	// The scanner reads data in place and copies what it keeps.
 	if len(data) > 0 {
 		if s, ok := scanSnapshot(unsafe.String(unsafe.SliceData(data), len(data))); ok {
 			return s, nil
@@ -93,8 +83,10 @@ func checkDocument(data []byte, file string) error {
 // decode reads a document that has passed checkDocument: through the
 // scanner when it can, else through the positioned decoder.
 func decode(data []byte, file string) (*Snapshot, error) {
-	if s, ok := scanSnapshot(string(data)); ok {
-		return s, nil
+	if len(data) > 0 {
+		if s, ok := scanSnapshot(unsafe.String(unsafe.SliceData(data), len(data))); ok {
+			return s, nil
+		}
 	}
 	return decodePositioned(data, file)
 }
