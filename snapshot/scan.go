@@ -3,6 +3,7 @@ package snapshot
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -18,9 +19,11 @@ import (
 // paths, which accept or report it with a position; FuzzDecode checks that
 // what this accepts, they accept and read alike.
 //
-// Strings without escapes are slices of doc, not copies: the decoded
-// snapshot keeps doc alive, and allocates once per value instead of once
-// per string.
+// doc may be a view of a buffer the caller keeps (Decode passes its data
+// without copying it): nothing decoded refers to doc's memory. Every string
+// kept is a copy, and a name or value that recurs (attribute names, types,
+// engine versions, ports) is copied and boxed once and shared by every
+// resource that has it.
 func scanSnapshot(doc string) (s *Snapshot, ok bool) {
 	d := scanner{s: doc}
 	defer func() {
@@ -66,6 +69,33 @@ type scanner struct {
 	// engine name, version or port recurs on thousands of resources, and a
 	// boxed string or number is immutable, so one box serves them all.
 	boxes map[string]any
+	// names holds the keys and short strings already copied out of doc.
+	names map[string]string
+}
+
+// intern returns a copy of a string of doc, shared with every equal one
+// before it while the table has room.
+func (d *scanner) intern(v string) string {
+	if c, ok := d.names[v]; ok {
+		return c
+	}
+	c := strings.Clone(v)
+	if len(v) <= maxBoxLen && len(d.names) < maxBoxes {
+		if d.names == nil {
+			d.names = make(map[string]string, 256)
+		}
+		d.names[c] = c
+	}
+	return c
+}
+
+// text returns a string of doc to keep: interned when short, else copied.
+func (d *scanner) text() string {
+	v := d.str()
+	if len(v) <= maxBoxLen {
+		return d.intern(v)
+	}
+	return strings.Clone(v)
 }
 
 // Bounds of the box cache: values longer than maxBoxLen are rarely
@@ -81,13 +111,14 @@ func (d *scanner) boxed(raw string) (any, bool) {
 	return b, ok
 }
 
-// keep remembers a short value's box for the next equal value.
+// keep remembers a short value's box for the next equal value; raw, a
+// string of doc, is copied.
 func (d *scanner) keep(raw string, v any) any {
 	if len(raw) <= maxBoxLen && len(d.boxes) < maxBoxes {
 		if d.boxes == nil {
 			d.boxes = make(map[string]any, 256)
 		}
-		d.boxes[raw] = v
+		d.boxes[strings.Clone(raw)] = v
 	}
 	return v
 }
@@ -345,7 +376,7 @@ func (d *scanner) object(field func(key string)) {
 		return
 	}
 	for {
-		key := d.str()
+		key := d.str() // a view: fields compare it, maps intern it
 		d.expect(':')
 		field(key)
 		switch d.peek() {
@@ -403,7 +434,7 @@ func (d *scanner) snapshot() *Snapshot {
 			s.Schema = int(d.integer())
 		case "environment":
 			once(&seen, 2)
-			s.Environment = d.str()
+			s.Environment = d.text()
 		case "collected_at":
 			once(&seen, 4)
 			d.space()
@@ -414,7 +445,7 @@ func (d *scanner) snapshot() *Snapshot {
 			}
 		case "redaction_key_id":
 			once(&seen, 8)
-			s.RedactionKeyID = d.str()
+			s.RedactionKeyID = d.text()
 		case "sources":
 			once(&seen, 16)
 			if d.null() {
@@ -444,10 +475,10 @@ func (d *scanner) source() SourceStatus {
 		switch key {
 		case "name":
 			once(&seen, 1)
-			st.Name = d.str()
+			st.Name = d.text()
 		case "kind":
 			once(&seen, 2)
-			st.Kind = d.str()
+			st.Kind = d.text()
 		case "ok":
 			once(&seen, 4)
 			switch d.literal() {
@@ -465,10 +496,10 @@ func (d *scanner) source() SourceStatus {
 			st.DurationMS = d.integer()
 		case "error":
 			once(&seen, 32)
-			st.Error = d.str()
+			st.Error = d.text()
 		case "redaction_key_id":
 			once(&seen, 64)
-			st.RedactionKeyID = d.str()
+			st.RedactionKeyID = d.text()
 		case "shard":
 			once(&seen, 128)
 			if d.null() {
@@ -489,7 +520,7 @@ func (d *scanner) shard() *Shard {
 		if d.null() {
 			return
 		}
-		d.array(func() { *out = append(*out, d.str()) })
+		d.array(func() { *out = append(*out, d.text()) })
 	}
 	d.object(func(key string) {
 		switch key {
@@ -512,19 +543,19 @@ func (d *scanner) resource(r *Resource) {
 		switch key {
 		case "type":
 			once(&seen, 1)
-			r.Type = d.str()
+			r.Type = d.text()
 		case "name":
 			once(&seen, 2)
-			r.Name = d.str()
+			r.Name = d.text()
 		case "id":
 			once(&seen, 4)
-			r.ID = d.str()
+			r.ID = d.text()
 		case "key":
 			once(&seen, 8)
-			r.Key = d.str()
+			r.Key = d.text()
 		case "source":
 			once(&seen, 16)
-			r.Source = d.str()
+			r.Source = d.text()
 		case "tags":
 			once(&seen, 32)
 			if d.null() {
@@ -532,10 +563,10 @@ func (d *scanner) resource(r *Resource) {
 			}
 			r.Tags = map[string]string{}
 			d.object(func(k string) {
-				if _, dup := r.Tags[k]; dup {
-					giveUp()
+				n := len(r.Tags)
+				if r.Tags[d.intern(k)] = d.text(); len(r.Tags) == n {
+					giveUp() // a repeated key: the map did not grow
 				}
-				r.Tags[k] = d.str()
 			})
 		case "attrs":
 			once(&seen, 64)
@@ -554,10 +585,10 @@ func (d *scanner) resource(r *Resource) {
 func (d *scanner) attrs(n int) map[string]any {
 	m := make(map[string]any, n)
 	d.object(func(k string) {
-		if _, dup := m[k]; dup {
-			giveUp()
+		n := len(m)
+		if m[d.intern(k)] = d.value(); len(m) == n {
+			giveUp() // a repeated key: the map did not grow
 		}
-		m[k] = d.value()
 	})
 	return m
 }
@@ -574,7 +605,7 @@ func (d *scanner) value() any {
 		if b, ok := d.boxed(raw); ok {
 			return b
 		}
-		return d.keep(raw, str)
+		return d.keep(raw, strings.Clone(str))
 	case c == '{':
 		return d.attrs(0)
 	case c == '[':
@@ -589,7 +620,7 @@ func (d *scanner) value() any {
 		if b, ok := d.boxed(n); ok {
 			return b
 		}
-		return d.keep(n, json.Number(n))
+		return d.keep(n, json.Number(strings.Clone(n)))
 	default:
 		switch d.literal() {
 		case 't':

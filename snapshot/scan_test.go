@@ -1,9 +1,10 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
-	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -75,19 +76,34 @@ func TestScanAgreesWithPositioned(t *testing.T) {
 	}
 }
 
-// TestDecodeOwned: DecodeOwned reads what Decode reads, scanned or not,
-// and its snapshot shares the document's memory only when scanned.
-func TestDecodeOwned(t *testing.T) {
-	for _, doc := range []string{
-		"\xef\xbb\xbf" + `{"schema": 1, "environment": "e", "resources": [{"type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
-		`{"schema": 1, "environment": "e", "resources": [{"Type": "a.b.c", "name": "x", "attrs": {"s": "v"}}]}`,
-		``,
-		`{"schema": 1, "environment": "e", "a": 1, "a": 2}`,
-	} {
-		want, wantErr := Decode([]byte(doc), "d.json")
-		got, err := DecodeOwned([]byte(doc), "d.json")
-		if !reflect.DeepEqual(got, want) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
-			t.Errorf("DecodeOwned(%q) = %v, %v; Decode: %v, %v", doc, got, err, want, wantErr)
+// TestDecodedKeepsNoView: the scanner reads the caller's buffer in place;
+// nothing it decodes may change when the caller reuses the buffer.
+func TestDecodedKeepsNoView(t *testing.T) {
+	doc := []byte(`{"schema": 1, "environment": "e", "redaction_key_id": "k", "sources": [{"name": "s", "kind": "k", "error": "boom", "shard": {"regions": ["r"]}}], "resources": [{"type": "a.b.c", "name": "x", "id": "long-identifier-of-more-than-thirty-two-bytes", "key": "k", "source": "s", "tags": {"t": "v"}, "attrs": {"s": "v", "long": "a string of more than thirty-two bytes", "n": 12, "m": {"k": ["e", 1]}}}]}`)
+	s, err := Decode(doc, "d.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after bytes.Buffer
+	if err := Encode(&before, s); err != nil {
+		t.Fatal(err)
+	}
+	for i := range doc {
+		doc[i] = 'X'
+	}
+	if err := Encode(&after, s); err != nil {
+		t.Fatal(err)
+	}
+	if before.String() != after.String() {
+		t.Errorf("the decoded snapshot changed with the buffer:\n%s\n%s", before.String(), after.String())
+	}
+}
+
+func TestValidType(t *testing.T) {
+	re := regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+){2,}$`)
+	for _, s := range []string{"a.b.c", "aws.rds.instance", "a.b", "a..b.c", ".a.b.c", "a.b.c.", "A.b.c", "a.b.c.d", "a-b.c.d", "", "a_1.b_2.c_3", "a.b.c\n", "ä.b.c"} {
+		if got, want := validType(s), re.MatchString(s); got != want {
+			t.Errorf("validType(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ package main
 import (
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 func main() {
@@ -14,13 +15,35 @@ func main() {
 // tuneGC trades memory for speed in this short-lived batch process: an
 // offline diff of two 50,000-resource snapshots holds both in memory, and
 // the default collector spends a fifth of the run re-marking them. A soft
-// memory limit keeps the heap near 1 GiB when inputs are larger still.
-// GOGC and GOMEMLIMIT, when set, win.
+// memory limit of 400 MiB keeps that diff under 512 MiB of resident memory;
+// files read raise it with their size (heapForInput), so larger inputs are
+// not starved by the limit. GOGC and GOMEMLIMIT, when set, win.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(300)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(900 << 20)
+		debug.SetMemoryLimit(baseHeapLimit)
+		heapLimitTuned.Store(true)
+	}
+}
+
+// baseHeapLimit is the soft memory limit before any input is read.
+const baseHeapLimit = 400 << 20
+
+var (
+	heapLimitTuned atomic.Bool
+	inputBytes     atomic.Int64
+)
+
+// heapForInput raises the soft memory limit to four times the bytes of
+// input read so far (decoded snapshots take about two and a half times
+// their file's size), when tuneGC set the limit.
+func heapForInput(n int) {
+	if !heapLimitTuned.Load() {
+		return
+	}
+	if want := 4 * inputBytes.Add(int64(n)); want > baseHeapLimit {
+		debug.SetMemoryLimit(want)
 	}
 }

@@ -51,8 +51,8 @@ func (a *app) readSnapshot(ctx context.Context, name string) (*snapshot.Snapshot
 	if err != nil {
 		return nil, err
 	}
-	// data is ours and never touched again: the snapshot may share it.
-	s, err := snapshot.DecodeOwned(data, name)
+	heapForInput(len(data))
+	s, err := snapshot.Decode(data, name)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
