@@ -290,7 +290,7 @@ func (a *app) diffCommand() *cobra.Command {
 		Long: `Compare snapshot files written by "envparity snapshot", as audit compares
 what it collects: with the config's rules, waivers, matching and tokens. The
 config is -c, else ./envparity.yaml when it exists, else none (built-in rules,
-default tokens).
+default tokens; -c '' for none even where ./envparity.yaml exists).
 
 Several files of one environment (the parts of a sharded collection: one per
 account, region or source) are merged into one; parts that overlap are

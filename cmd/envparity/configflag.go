@@ -36,8 +36,11 @@ func (f *configFlag) given() bool { return f.flag != nil && f.flag.Changed }
 
 // loadOptional loads the config -c names (an error when it cannot be
 // read), else ./envparity.yaml when it exists, else returns nil: no
-// config, built-in rules and defaults.
+// config, built-in rules and defaults. An empty -c asks for no config.
 func (f *configFlag) loadOptional(a *app) (*config.Config, error) {
+	if f.given() && f.path == "" {
+		return nil, nil
+	}
 	if !f.given() {
 		if _, err := os.Stat(f.path); errors.Is(err, fs.ErrNotExist) {
 			return nil, nil

@@ -29,7 +29,8 @@ func (a *app) rulesCommand() *cobra.Command {
 		Short: "List and explain the rules: built-in, and the config's overrides and custom rules",
 		Long: `List and explain the rules an audit applies: the built-in rule pack with the
 config's overrides and custom rules. The config is -c, else ./envparity.yaml
-when it exists, else none (the built-in rules alone).`,
+when it exists, else none (the built-in rules alone; -c '' for none even where
+./envparity.yaml exists).`,
 		Example: `  envparity rules list
   envparity rules explain read-replicas
   envparity rules explain scheduler-singleton -c deploy/envparity.yaml`,

@@ -201,3 +201,48 @@ func TestReportExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestSlackDeliveryIsCancelled: the delivery runs under the command's
+// context, so Ctrl-C stops it instead of waiting for a webhook that hangs.
+func TestSlackDeliveryIsCancelled(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	var stdout, stderr bytes.Buffer
+	a := &app{stdout: &stdout, stderr: &stderr, registry: all.Registry(),
+		getenv: func(k string) string {
+			if k == "SLACK_URL" {
+				return srv.URL + "/services/T0/B0/x"
+			}
+			return ""
+		},
+		now: func() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }}
+	out := outputFlags{failOn: "error", show: "info", quiet: true}
+	out.slack.webhookEnv = "SLACK_URL"
+	outs, failOn, err := out.plan(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reports.ReadReport(filepath.Join("..", "..", "reports", "testdata", "demo-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel) // the user presses Ctrl-C
+	start := time.Now()
+	if err := a.emit(ctx, rep, &out, outs, failOn); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the delivery took %s after the context was cancelled", took)
+	}
+	if out.slack.err == nil || !strings.Contains(out.slack.err.Error(), "context canceled") {
+		t.Errorf("delivery error = %v, want the cancellation", out.slack.err)
+	}
+}
